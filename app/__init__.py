@@ -1,0 +1,1 @@
+"""feedback-widget: chat transcripts with thumbs feedback, a SAM-compatible API and live updates."""

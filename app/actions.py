@@ -1,0 +1,105 @@
+"""Domain operations shared by the pages and the JSON API: store calls plus their events."""
+
+from __future__ import annotations
+
+from app.agents import Turn
+from app.errors import APIError, not_found, validation_failed
+from app.events import FeedbackSubmitted, TaskCreated
+from app.identity import Identity
+from app.models import COMMENT_MAX_CHARS
+from app.state import Services
+from app.store import feedback as feedback_store
+from app.store import sessions as session_store
+from app.store import tasks as task_store
+from app.views_model import FeedbackView, TaskView
+
+MESSAGE_MAX_CHARS = 20_000
+TITLE_MAX_CHARS = 80
+PERSISTENCE_REQUIRED = "Session management requires database configuration."
+
+
+def session_not_found(session_id: str) -> APIError:
+    return not_found(f"Session with ID '{session_id}' not found.", "session_not_found")
+
+
+def _invalid(field: str, message: str) -> APIError:
+    return validation_failed([{"loc": ["body", field], "msg": message}], message)
+
+
+def ensure_feedback_enabled(services: Services) -> None:
+    availability = services.feedback
+    if not availability.persistence_enabled:
+        raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
+    if not availability.collect_requested:
+        raise APIError(
+            403, "feedback_disabled", "Feedback collection is turned off for this application."
+        )
+
+
+async def send_message(
+    services: Services, identity: Identity, *, session_id: str, text: str
+) -> TaskView:
+    text = text.strip()
+    if not text:
+        raise _invalid("message", "Type a message before sending.")
+    if len(text) > MESSAGE_MAX_CHARS:
+        raise _invalid("message", f"Messages are limited to {MESSAGE_MAX_CHARS} characters.")
+    async with services.writer.transaction() as tx:
+        chat = await session_store.get_owned_session(
+            tx.session, session_id=session_id, user_id=identity.user_id
+        )
+        if chat is None:
+            raise session_not_found(session_id)
+        earlier = await task_store.list_tasks(tx.session, session_id=session_id)
+        if chat.title is None:
+            chat.title = text if len(text) <= TITLE_MAX_CHARS else text[: TITLE_MAX_CHARS - 1] + "…"
+        task = await task_store.create_task(
+            tx.session,
+            chat_session=chat,
+            request_text=text,
+            agent_id=chat.agent_id or services.settings.app.app_config.agent.name,
+            model=services.runner.model,
+        )
+        await task_store.add_task_event(
+            tx.session,
+            task_id=task.id,
+            direction="request",
+            topic=f"agent/{services.settings.app.app_config.agent.name}/request",
+            payload={"text": text},
+        )
+        view = TaskView.of(task)
+        tx.emit(TaskCreated(view))
+    history = tuple(
+        Turn(row.request_text, row.response_text) for row in earlier if row.status == "completed"
+    )
+    services.runner.start(view, history)
+    return view
+
+
+async def record_feedback(
+    services: Services,
+    identity: Identity,
+    *,
+    task_id: str,
+    session_id: str,
+    rating: str,
+    comment: str | None,
+) -> tuple[FeedbackView, TaskView]:
+    ensure_feedback_enabled(services)
+    if rating not in ("up", "down"):
+        raise _invalid("rating", "Choose Like or Dislike.")
+    if comment is not None and len(comment) > COMMENT_MAX_CHARS:
+        raise _invalid("comment", f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
+    async with services.writer.transaction() as tx:
+        row, task = await feedback_store.submit_thumbs(
+            tx.session,
+            task_id=task_id,
+            session_id=session_id,
+            user_id=identity.user_id,
+            rating=rating,
+            comment=comment.strip() if comment and comment.strip() else None,
+            source=identity.source,
+        )
+        result = FeedbackView.of(row), TaskView.of(task)
+        tx.emit(FeedbackSubmitted(*result))
+    return result

@@ -1,0 +1,120 @@
+"""SAM-compatible feedback endpoints: /api/v1/config and /api/v1/feedback."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.actions import PERSISTENCE_REQUIRED, record_feedback
+from app.api.parsing import json_body, query_params
+from app.api.schemas import FeedbackIn, FeedbackQuery
+from app.errors import APIError, not_found
+from app.identity import current_identity
+from app.state import services
+from app.store import feedback as feedback_store
+from app.store import tasks as task_store
+
+
+async def get_config(request: Request) -> Response:
+    availability = services(request).feedback
+    return JSONResponse(
+        {
+            "frontend_collect_feedback": availability.enabled,
+            "persistence_enabled": availability.persistence_enabled,
+            "feedback_disabled_reason": availability.reason,
+        }
+    )
+
+
+async def submit_feedback(request: Request) -> Response:
+    svc = services(request)
+    identity = current_identity(request)
+    body = await json_body(request, FeedbackIn)
+    feedback, _task = await record_feedback(
+        svc,
+        identity,
+        task_id=body.task_id,
+        session_id=body.session_id,
+        rating=body.feedback_type,
+        comment=body.feedback_text,
+    )
+    return JSONResponse({"status": "feedback received", "id": feedback.id}, status_code=202)
+
+
+def parse_instant(name: str, value: str | None, *, end_of_day: bool = False) -> int | None:
+    """ISO 8601 to epoch ms; `Z` and offsets honoured, naive times are UTC."""
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time.max if end_of_day else time.min)
+        else:
+            moment = datetime.fromisoformat(text.replace(" ", "+", 1) if "T" in text else text)
+    except ValueError:
+        raise APIError(
+            400, "invalid_date", f"Invalid {name} format. Use ISO 8601 format."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+async def list_feedback(request: Request) -> Response:
+    svc = services(request)
+    if not svc.feedback.persistence_enabled:
+        raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
+    identity = current_identity(request)
+    start_ms = parse_instant("start_date", request.query_params.get("start_date"))
+    end_ms = parse_instant("end_date", request.query_params.get("end_date"), end_of_day=True)
+    query = query_params(request, FeedbackQuery)
+    async with svc.db.read() as session:
+        if query.task_id is not None:
+            task = await task_store.get_task(session, task_id=query.task_id)
+            if task is None or task.user_id != identity.user_id:
+                raise not_found(f"Task with ID '{query.task_id}' not found.", "task_not_found")
+        where = feedback_store.FeedbackFilter(
+            user_id=identity.user_id,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            task_id=query.task_id,
+            session_id=query.session_id,
+            rating=query.rating,
+        )
+        rows, total = await feedback_store.list_feedback(
+            session, where=where, page=query.page, page_size=query.page_size
+        )
+    body = [
+        {
+            "id": row.id,
+            "session_id": row.session_id,
+            "task_id": row.task_id,
+            "user_id": row.user_id,
+            "rating": row.rating,
+            "comment": row.comment,
+            "created_time": row.created_time,
+        }
+        for row in rows
+    ]
+    headers = {"X-Total-Count": str(total)}
+    link = _link_header(request, query.page, query.page_size, total)
+    if link:
+        headers["Link"] = link
+    return JSONResponse(body, headers=headers)
+
+
+def _link_header(request: Request, page: int, page_size: int, total: int) -> str:
+    last = max(1, -(-total // page_size))
+    links = []
+    if page < last:
+        links.append((page + 1, "next"))
+    if page > 1:
+        links.append((min(page - 1, last), "prev"))
+    links += [(1, "first"), (last, "last")]
+    return ", ".join(
+        f'<{request.url.include_query_params(page=number, page_size=page_size)}>; rel="{rel}"'
+        for number, rel in links
+    )

@@ -1,0 +1,160 @@
+"""The OpenAPI 3.1 document for every JSON endpoint, built from the request models."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.api.schemas import FeedbackIn, SessionIn, TaskEventIn, TaskIn, TaskPatch
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["detail", "code"],
+    "properties": {
+        "detail": {"type": "string", "description": "A sentence a person can act on."},
+        "code": {"type": "string", "description": "A stable machine-readable code."},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
+            },
+        },
+    },
+}
+_TASK = {"type": "object", "description": "A task (one agent turn) with taskMetadata.feedback."}
+_SESSION = {"type": "object", "description": "A chat session."}
+_FEEDBACK_ROW = {
+    "type": "object",
+    "properties": {
+        name: {"type": ["string", "null"]}
+        for name in ("id", "session_id", "task_id", "user_id", "rating", "comment")
+    }
+    | {"created_time": {"type": "integer", "description": "Epoch milliseconds."}},
+}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+    }
+
+
+def _answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if schema is not None:
+        answer["content"] = {"application/json": {"schema": schema}}
+    return answer
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): _answer("Error", ERROR) for code in codes}
+
+
+def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": where == "path", "schema": schema or {"type": "string"}}
+
+
+def _paths() -> dict[str, Any]:
+    body_errors = (400, 413, 415, 422)
+    return {
+        "/api/v1/config": {
+            "get": {
+                "summary": "Whether feedback is collected, and why not",
+                "responses": {"200": _answer("Feature flags", {"type": "object"})},
+            }
+        },
+        "/api/v1/feedback": {
+            "post": {
+                "summary": "Submit thumbs feedback for a completed task (one per task)",
+                "requestBody": _body(FeedbackIn),
+                "responses": {
+                    "202": _answer("Accepted", {"type": "object"}),
+                    **_errors(*body_errors, 403, 404, 409, 501),
+                },
+            },
+            "get": {
+                "summary": "List the caller's feedback, newest first",
+                "parameters": [
+                    _param("start_date"),
+                    _param("end_date"),
+                    _param("task_id"),
+                    _param("session_id"),
+                    _param("rating", schema={"enum": ["up", "down"]}),
+                    _param("page", schema={"type": "integer", "minimum": 1, "default": 1}),
+                    _param(
+                        "page_size",
+                        schema={"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                    ),
+                ],
+                "responses": {
+                    "200": _answer("A page of feedback", {"type": "array", "items": _FEEDBACK_ROW}),
+                    **_errors(400, 404, 422, 501),
+                },
+            },
+        },
+        "/api/v1/sessions": {
+            "post": {
+                "summary": "Create a session",
+                "requestBody": _body(SessionIn),
+                "responses": {"201": _answer("Created", _SESSION), **_errors(*body_errors, 409)},
+            }
+        },
+        "/api/v1/sessions/{session_id}/tasks": {
+            "parameters": [_param("session_id", "path")],
+            "get": {
+                "summary": "The session's transcript",
+                "responses": {
+                    "200": _answer("Tasks in order", {"type": "array", "items": _TASK}),
+                    **_errors(404),
+                },
+            },
+            "post": {
+                "summary": "Add a task (one turn) to a session",
+                "requestBody": _body(TaskIn),
+                "responses": {"201": _answer("Created", _TASK), **_errors(*body_errors, 404, 409)},
+            },
+        },
+        "/api/v1/tasks/{task_id}": {
+            "parameters": [_param("task_id", "path")],
+            "patch": {
+                "summary": "Stream text into a task or finish it",
+                "requestBody": _body(TaskPatch),
+                "responses": {"200": _answer("Updated", _TASK), **_errors(*body_errors, 404, 409)},
+            },
+        },
+        "/api/v1/tasks/{task_id}/events": {
+            "parameters": [_param("task_id", "path")],
+            "post": {
+                "summary": "Record a task execution event",
+                "requestBody": _body(TaskEventIn),
+                "responses": {
+                    "201": _answer("Created", {"type": "object"}),
+                    **_errors(*body_errors, 404),
+                },
+            },
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    for model in (FeedbackIn, SessionIn, TaskIn, TaskPatch, TaskEventIn):
+        schemas[model.__name__] = model.model_json_schema(by_alias=True)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "feedback-widget", "version": "1"},
+        "paths": _paths(),
+        "components": {"schemas": schemas},
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi_document())

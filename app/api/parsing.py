@@ -1,0 +1,51 @@
+"""Turn request bodies and query strings into validated models, or into 4xx errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from app.errors import APIError, validation_failed
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validation_errors(exc: ValidationError, where: str) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        errors.append({"loc": [where, *error["loc"]], "msg": message, "type": error["type"]})
+    return errors
+
+
+async def json_body(request: Request, model: type[ModelT]) -> ModelT:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise APIError(
+            415,
+            "unsupported_media_type",
+            "Send the request body as JSON with Content-Type: application/json.",
+        )
+    raw = await request.body()
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise APIError(400, "malformed_json", f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(data, dict):
+        raise validation_failed(
+            [{"loc": ["body"], "msg": "Input should be a JSON object", "type": "dict_type"}]
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_failed(validation_errors(exc, "body")) from None
+
+
+def query_params(request: Request, model: type[ModelT]) -> ModelT:
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise validation_failed(validation_errors(exc, "query")) from None

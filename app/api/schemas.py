@@ -1,0 +1,81 @@
+"""Request models of the JSON API; their JSON Schemas also feed /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.models import COMMENT_MAX_CHARS, ID_MAX_CHARS
+
+Identifier = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", min_length=1, max_length=ID_MAX_CHARS
+    ),
+]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+
+class FeedbackIn(_Body):
+    # SAM's client sends camelCase; snake_case is accepted too. Unknown fields are ignored
+    # so newer clients keep working.
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, validate_by_alias=True)
+
+    task_id: Identifier = Field(alias="taskId")
+    session_id: Identifier = Field(alias="sessionId")
+    feedback_type: Literal["up", "down"] = Field(alias="feedbackType")
+    feedback_text: str | None = Field(None, alias="feedbackText", max_length=COMMENT_MAX_CHARS)
+
+
+class FeedbackQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    start_date: str | None = None
+    end_date: str | None = None
+    task_id: str | None = None
+    session_id: str | None = None
+    rating: Literal["up", "down"] | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class SessionIn(_Body):
+    id: Identifier | None = None
+    title: str | None = Field(None, max_length=255)
+    agent_id: str | None = Field(None, max_length=255)
+    metadata: dict[str, Any] | None = None
+
+
+class TaskIn(_Body):
+    id: Identifier | None = None
+    request_text: str = Field(min_length=1)
+    status: Literal["running", "completed"] = "running"
+    response_text: str = ""
+    model: str | None = Field(None, max_length=255)
+    prompt_version: str | None = Field(None, max_length=255)
+    metadata: dict[str, Any] | None = None
+
+
+class TaskPatch(_Body):
+    append_text: str | None = None
+    response_text: str | None = None
+    status: Literal["completed", "failed", "cancelled"] | None = None
+    error: str | None = None
+
+    @model_validator(mode="after")
+    def _one_text_change(self) -> TaskPatch:
+        if self.append_text is not None and self.response_text is not None:
+            raise ValueError("send either append_text or response_text, not both")
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError("send at least one of append_text, response_text, status, error")
+        return self
+
+
+class TaskEventIn(_Body):
+    direction: str = Field(min_length=1, max_length=64)
+    topic: str | None = Field(None, max_length=255)
+    payload: Any

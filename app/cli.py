@@ -1,0 +1,97 @@
+"""`feedback-widget serve|migrate`: config errors exit with code 2 and one line per fault."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from app.errors import ConfigError
+from app.settings import Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feedback-widget")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("serve", "run the web server"), ("migrate", "apply migrations")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument(
+            "--config", help="config file (default: $FEEDBACK_WIDGET_CONFIG or shared_config.yaml)"
+        )
+        if name == "serve":
+            command.add_argument("--host", default="127.0.0.1")
+            command.add_argument("--port", type=int, default=8000)
+            command.add_argument("--log-level", default="info")
+    return parser
+
+
+def _load(path: str | None) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(f"feedback-widget: config error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _migrate(settings: Settings) -> str:
+    from app import migrate
+    from app.db import MEMORY_URL, create_database, database_url_for
+
+    url = database_url_for(settings.session_service)
+    if url == MEMORY_URL:
+        return "the memory session service keeps nothing; there is nothing to migrate"
+    db = create_database(url)
+    try:
+        await migrate.upgrade(db.engine)
+    finally:
+        await db.dispose()
+    return f"database at {db.engine.url.render_as_string(hide_password=True)} is up to date"
+
+
+async def _unmigrated(settings: Settings) -> str | None:
+    from app import migrate
+    from app.db import MEMORY_URL, create_database, database_url_for
+
+    url = database_url_for(settings.session_service)
+    if url == MEMORY_URL:
+        return None
+    db = create_database(url)
+    try:
+        head = await migrate.pending_revision(db.engine)
+    except Exception as exc:
+        return f"cannot open the database: {exc}".splitlines()[0]
+    finally:
+        await db.dispose()
+    if head is None:
+        return None
+    return f"the database is not at schema revision {head}; run `feedback-widget migrate`"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = _load(args.config)
+    if args.command == "migrate":
+        print(asyncio.run(_migrate(settings)))
+        return
+    import uvicorn
+
+    from app.main import DatabaseNotMigrated, create_app
+
+    problem = asyncio.run(_unmigrated(settings))
+    if problem:
+        print(f"feedback-widget: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        uvicorn.run(
+            create_app(settings), host=args.host, port=args.port, log_level=args.log_level
+        )
+    except DatabaseNotMigrated as exc:
+        print(f"feedback-widget: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""One error shape: JSON `{"detail", "code"[, "errors"]}` for the API, a page for browsers."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from app.errors import APIError
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    501: "not_implemented",
+}
+_HTTP_DETAILS = {
+    404: "The requested resource was not found.",
+    405: "This method is not allowed on this URL.",
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path == "/openapi.json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_body(error: APIError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": error.detail, "code": error.code}
+    if error.status_code == 422 or error.errors:
+        body["errors"] = error.errors
+    return body
+
+
+def render_error(request: Request, error: APIError) -> Response:
+    if wants_json(request):
+        return JSONResponse(error_body(error), error.status_code, headers=error.headers)
+    if request.headers.get("hx-request") == "true":
+        # htmx does not swap error responses; widget.js shows this text in the form's error slot.
+        return PlainTextResponse(error.detail, error.status_code, headers=error.headers)
+    templates = request.state.services.templates if hasattr(request.state, "services") else None
+    if templates is None:
+        return HTMLResponse(f"<h1>{_escape(error.detail)}</h1>", error.status_code)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": error.status_code, "detail": error.detail},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, APIError)
+    return render_error(request, exc)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if exc.detail and exc.detail != phrase else _HTTP_DETAILS.get(status, phrase)
+    error = APIError(status, _HTTP_CODES.get(status, "http_error"), detail, headers=exc.headers or {})
+    return render_error(request, error)
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    error = APIError(500, "internal_error", "Something went wrong on our side; please try again.")
+    return render_error(request, error)
+
+
+EXCEPTION_HANDLERS = {
+    APIError: api_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: server_error_handler,
+}

@@ -1,0 +1,40 @@
+"""Exceptions that carry what the client (or operator) is told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the key path and the bad value."""
+
+
+@dataclass
+class APIError(Exception):
+    """An error rendered as `{"detail", "code"[, "errors"]}` by the exception handlers."""
+
+    status_code: int
+    code: str
+    detail: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status_code} {self.code}: {self.detail}"
+
+
+def not_found(detail: str, code: str = "not_found") -> APIError:
+    return APIError(404, code, detail)
+
+
+def conflict(detail: str, code: str) -> APIError:
+    return APIError(409, code, detail)
+
+
+def validation_failed(errors: list[dict[str, Any]], detail: str | None = None) -> APIError:
+    if detail is None:
+        first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+        where = ".".join(str(part) for part in first["loc"])
+        detail = f"Invalid request: {where}: {first['msg']}." if where else "Invalid request."
+    return APIError(422, "validation_error", detail, errors)

@@ -1,0 +1,33 @@
+"""Turns domain events into rendered partials on the live hub, once per event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.events import DomainEvent, EventBus, FeedbackSubmitted, TaskCreated
+from app.live import LiveHub
+from app.rendering import Partials
+
+TASK_CREATED = "task-created"
+TRANSCRIPT = "transcript"
+
+
+def reply_event(task_id: str) -> str:
+    return f"reply-{task_id}"
+
+
+def feedback_event(task_id: str) -> str:
+    return f"feedback-{task_id}"
+
+
+def attach_live_updates(bus: EventBus, hub: LiveHub, partials: Partials) -> Callable[[], None]:
+    def on_event(event: DomainEvent) -> None:
+        task = event.task
+        if isinstance(event, TaskCreated):
+            hub.publish(task.session_id, TASK_CREATED, partials.task(task))
+        elif isinstance(event, FeedbackSubmitted):
+            hub.publish(task.session_id, feedback_event(task.id), partials.feedback_controls(task))
+        else:
+            hub.publish(task.session_id, reply_event(task.id), partials.reply(task))
+
+    return bus.subscribe(on_event)

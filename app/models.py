@@ -1,0 +1,127 @@
+"""SQLAlchemy models. The schema itself is owned by the Alembic migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TASK_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
+COMMENT_MAX_CHARS = 5000
+ID_MAX_CHARS = 128
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class ChatSession(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(ID_MAX_CHARS), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    agent_id: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+    __table_args__ = (Index("ix_sessions_user_created", "user_id", "created_at"),)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(String(ID_MAX_CHARS), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    agent_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    request_text: Mapped[str] = mapped_column(Text)
+    response_text: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(255))
+    prompt_version: Mapped[str | None] = mapped_column(String(255))
+    cost: Mapped[float | None] = mapped_column(Float)
+    start_time: Mapped[int] = mapped_column(BigInteger)
+    end_time: Mapped[int | None] = mapped_column(BigInteger)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'running', 'completed', 'failed', 'cancelled')",
+            name="ck_tasks_status",
+        ),
+        Index("ix_tasks_session_start", "session_id", "start_time"),
+        Index("ix_tasks_user", "user_id"),
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def feedback_state(self) -> dict[str, Any] | None:
+        state = (self.metadata_ or {}).get("feedback")
+        return state if isinstance(state, dict) else None
+
+
+class TaskEvent(Base):
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    created_time: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (Index("ix_task_events_task_time", "task_id", "created_time"),)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(String(ID_MAX_CHARS))
+    user_id: Mapped[str] = mapped_column(String(255))
+    agent_id: Mapped[str | None] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(64), default="thumbs")
+    rating: Mapped[str | None] = mapped_column(String(8))
+    score: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(255))
+    comment: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[str] = mapped_column(String(16), default="customer")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_time: Mapped[int] = mapped_column(BigInteger)
+    event_time: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # One submission per task and key, enforced by the database for every writer.
+        UniqueConstraint("task_id", "key", name="uq_feedback_task_key"),
+        CheckConstraint("rating IS NULL OR rating IN ('up', 'down')", name="ck_feedback_rating"),
+        CheckConstraint("weight >= 0 AND weight <= 1", name="ck_feedback_weight"),
+        CheckConstraint("source IN ('customer', 'platform', 'model')", name="ck_feedback_source"),
+        CheckConstraint(
+            f"comment IS NULL OR length(comment) <= {COMMENT_MAX_CHARS}",
+            name="ck_feedback_comment_length",
+        ),
+        Index("ix_feedback_user_created", "user_id", "created_time"),
+        Index("ix_feedback_session_created", "session_id", "created_time"),
+        Index("ix_feedback_created", "created_time"),
+        Index("ix_feedback_rating_created", "rating", "created_time"),
+    )

@@ -1,0 +1,221 @@
+"""Typed, frozen settings loaded once from `shared_config.yaml`.
+
+Every field carries a description; the README must document each key path
+(`tests/test_readme.py` checks), and every load error names the key path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from app.envsubst import format_path, substitute
+from app.errors import ConfigError
+
+CONFIG_ENV_VAR = "FEEDBACK_WIDGET_CONFIG"
+DEFAULT_CONFIG_PATH = "shared_config.yaml"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SessionServiceSettings(_Frozen):
+    type: Literal["sql", "memory"] = Field(
+        "memory", description="`sql` stores sessions in a database; `memory` keeps them in RAM."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; `sqlite:///file.db` or `postgresql://...` (sync forms are "
+        "mapped to aiosqlite/asyncpg). Required when type is `sql`.",
+    )
+    default_behavior: Literal["PERSISTENT", "RUN_BASED"] = Field(
+        "PERSISTENT", description="`PERSISTENT` keeps sessions across runs; `RUN_BASED` does not."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme = url.split("://", 1)[0].split("+", 1)[0]
+        if "://" not in url or scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return url
+
+    @property
+    def persistent(self) -> bool:
+        return self.type == "sql" and self.default_behavior == "PERSISTENT"
+
+
+class ServicesSettings(_Frozen):
+    session_service: SessionServiceSettings = Field(
+        default_factory=SessionServiceSettings, description="Where sessions and feedback live."
+    )
+
+
+class AgentSettings(_Frozen):
+    type: Literal["echo"] = Field("echo", description="`echo` is the built-in demo agent.")
+    name: str = Field("Echo agent", min_length=1, description="Agent name shown in the widget.")
+    stream_seconds: float = Field(
+        1.0, ge=0, le=60, description="How long the echo agent takes to stream a reply."
+    )
+
+
+class AuthSettings(_Frozen):
+    default_user_id: str = Field(
+        "dev_user", min_length=1, description="The user every request acts as (community mode)."
+    )
+
+
+class SSESettings(_Frozen):
+    ping_seconds: float = Field(15, gt=0, description="Keep-alive ping interval on event streams.")
+    client_queue_size: int = Field(
+        64, ge=1, description="Events buffered per client before a stalled client is dropped."
+    )
+    replay_buffer_size: int = Field(
+        256, ge=1, description="Events kept per session for `Last-Event-ID` replay."
+    )
+
+
+class LimitsSettings(_Frozen):
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")
+
+
+class AppConfig(_Frozen):
+    frontend_collect_feedback: bool = Field(
+        False, description="Show Like/Dislike after completed responses and accept feedback."
+    )
+    session_service: SessionServiceSettings | None = Field(
+        None, description="Overrides `services.session_service` for this app."
+    )
+    agent: AgentSettings = Field(default_factory=AgentSettings, description="The chat agent.")
+    auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
+    sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
+    limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
+
+
+class AppSettings(_Frozen):
+    name: str = Field(min_length=1, description="The app's name, used in logs.")
+    app_config: AppConfig = Field(default_factory=AppConfig, description="The app's settings.")
+
+
+class Settings(_Frozen):
+    services: ServicesSettings = Field(
+        default_factory=ServicesSettings, description="Shared services."
+    )
+    apps: tuple[AppSettings, ...] = Field(description="The app this server runs (exactly one).")
+
+    @property
+    def app(self) -> AppSettings:
+        return self.apps[0]
+
+    @property
+    def session_service(self) -> SessionServiceSettings:
+        return self.app.app_config.session_service or self.services.session_service
+
+    @property
+    def feedback(self) -> FeedbackAvailability:
+        return FeedbackAvailability.of(self)
+
+
+@dataclass(frozen=True)
+class FeedbackAvailability:
+    enabled: bool
+    persistence_enabled: bool
+    collect_requested: bool
+    reason: str | None
+
+    @classmethod
+    def of(cls, settings: Settings) -> FeedbackAvailability:
+        service = settings.session_service
+        collect = settings.app.app_config.frontend_collect_feedback
+        reason = None
+        if service.type != "sql":
+            reason = "Feedback requires session persistence; the session service type is memory."
+        elif service.default_behavior != "PERSISTENT":
+            reason = "Feedback requires session persistence; default_behavior is RUN_BASED."
+        elif not collect:
+            reason = "Feedback collection is disabled by frontend_collect_feedback: false."
+        return cls(reason is None, service.persistent, collect, reason)
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read, substitute and validate a config file. Raises ConfigError with one line per fault."""
+    env = os.environ if env is None else env
+    config_path = Path(path or env.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {config_path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path} is not valid YAML: {exc}".replace("\n", " ")) from None
+    return settings_from_mapping(raw if raw is not None else {}, env)
+
+
+def settings_from_mapping(raw: Any, env: Mapping[str, str] | None = None) -> Settings:
+    if not isinstance(raw, dict):
+        raise ConfigError("<root>: the config must be a mapping of keys to values")
+    data = substitute(raw, os.environ if env is None else env)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(error) for error in exc.errors())) from None
+    if len(settings.apps) != 1:
+        raise ConfigError(f"apps: exactly one app is required (got {len(settings.apps)})")
+    if settings.session_service.type == "sql" and not settings.session_service.database_url:
+        where = (
+            "apps[0].app_config.session_service"
+            if settings.app.app_config.session_service
+            else "services.session_service"
+        )
+        raise ConfigError(f"{where}.database_url: required when type is 'sql'")
+    return settings
+
+
+def _describe(error: Any) -> str:
+    path = format_path(tuple(error["loc"]))
+    value = error.get("input")
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    if error["type"] == "extra_forbidden":
+        return f"{path}: unknown key (value {shown})"
+    if error["type"] == "missing":
+        return f"{path}: required key is missing"
+    # YAML has lists, not tuples.
+    message = error["msg"].removeprefix("Value error, ").replace("Tuple should", "List should")
+    return f"{path}: {message} (got {shown})"
+
+
+def documented_keys(model: type[BaseModel] = Settings, prefix: str = "") -> Iterator[str]:
+    """Every key path a config file may set, e.g. `apps[].app_config.agent.type`."""
+    for name, info in model.model_fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        annotation = info.annotation
+        nested = _nested_model(annotation)
+        if nested is None:
+            yield path
+            continue
+        if annotation is not None and getattr(annotation, "__origin__", None) is tuple:
+            path += "[]"
+        yield path
+        yield from documented_keys(nested, path)
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,34 @@
+"""Everything the lifespan builds, reachable from a request as `services(request)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from starlette.requests import HTTPConnection
+from starlette.templating import Jinja2Templates
+
+from app.db import Database
+from app.events import EventBus
+from app.live import LiveHub
+from app.rendering import Partials
+from app.runner import TaskRunner
+from app.settings import FeedbackAvailability, Settings
+from app.transaction import Writer
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    feedback: FeedbackAvailability
+    db: Database
+    bus: EventBus
+    writer: Writer
+    hub: LiveHub
+    runner: TaskRunner
+    templates: Jinja2Templates
+    partials: Partials
+
+
+def services(conn: HTTPConnection) -> Services:
+    return cast(Services, conn.state.services)

@@ -1,0 +1,64 @@
+"""Form posts from the widget. htmx gets partials back; plain forms get a redirect."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from app.actions import record_feedback, send_message
+from app.identity import current_identity
+from app.rendering import css_id
+from app.state import services
+from app.views.pages import LAYOUTS
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _back_to_widget(request: Request, session_id: str, layout: object) -> Response:
+    route = layout if layout in LAYOUTS else "chat"
+    return RedirectResponse(request.url_for(str(route), session_id=session_id), status_code=303)
+
+
+def _field(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+async def post_message(request: Request) -> Response:
+    svc = services(request)
+    session_id = request.path_params["session_id"]
+    form = await request.form()
+    task = await send_message(
+        svc, current_identity(request), session_id=session_id, text=_field(form.get("message")) or ""
+    )
+    if not _is_htmx(request):
+        return _back_to_widget(request, session_id, form.get("layout"))
+    return HTMLResponse(svc.partials.task(task), headers={"X-Task-Id": task.id})
+
+
+async def post_feedback(request: Request) -> Response:
+    svc = services(request)
+    session_id = request.path_params["session_id"]
+    form = await request.form()
+    feedback, task = await record_feedback(
+        svc,
+        current_identity(request),
+        task_id=_field(form.get("task_id")) or "",
+        session_id=session_id,
+        rating=_field(form.get("rating")) or "",
+        comment=_field(form.get("comment")),
+    )
+    if not _is_htmx(request):
+        return _back_to_widget(request, session_id, form.get("layout"))
+    trigger = {"feedback-widget:submitted": {"taskId": task.id, "rating": feedback.rating}}
+    return HTMLResponse(
+        svc.partials.feedback_controls(task),
+        headers={
+            "HX-Retarget": css_id(f"controls-{task.id}"),
+            "HX-Reswap": "outerHTML",
+            "HX-Trigger-After-Swap": json.dumps(trigger),
+        },
+    )

@@ -1,0 +1,159 @@
+// feedback-widget client behaviour. No inline scripts: everything is wired here by data attributes.
+(function () {
+  "use strict";
+
+  var dialog = null;
+  var opener = null;
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+
+  function errorSlot(form) { return form ? $("[data-error-slot]", form) : null; }
+
+  function showError(form, message) {
+    var slot = errorSlot(form);
+    if (slot) slot.textContent = message;
+  }
+
+  function cssEscape(value) {
+    return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/([^A-Za-z0-9_-])/g, "\\$1");
+  }
+
+  function nearBottom() {
+    var doc = document.scrollingElement || document.documentElement;
+    return doc.scrollHeight - doc.scrollTop - doc.clientHeight < 160;
+  }
+
+  function scrollToEnd() {
+    var doc = document.scrollingElement || document.documentElement;
+    doc.scrollTop = doc.scrollHeight;
+  }
+
+  // --- The feedback dialog -------------------------------------------------------------------
+  function openFeedback(button) {
+    dialog = document.getElementById("feedback-dialog");
+    if (!dialog) return;
+    var controls = button.closest("[data-task-id]");
+    var form = $("form", dialog);
+    var rating = button.getAttribute("data-feedback-open");
+    var prompt = document.getElementById("feedback-dialog-prompt");
+    form.reset();
+    form.elements["task_id"].value = controls.getAttribute("data-task-id");
+    form.elements["rating"].value = rating;
+    prompt.textContent = prompt.getAttribute("data-prompt-" + rating);
+    showError(form, "");
+    updateCount();
+    opener = button;
+    dialog.showModal();
+    form.elements["comment"].focus();
+  }
+
+  function restoreFocus() {
+    if (opener && opener.isConnected && !opener.disabled) {
+      opener.focus();
+    } else if (opener) {
+      // The control was replaced by its submitted state: focus the new one's status line.
+      var taskId = dialog && $("form", dialog).elements["task_id"].value;
+      var status = taskId && $("#controls-" + cssEscape(taskId) + " .feedback-status");
+      if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
+    }
+    opener = null;
+  }
+
+  function updateCount() {
+    var box = document.getElementById("feedback-comment");
+    var count = $("#feedback-comment-count [data-count]");
+    if (box && count) count.textContent = String(box.value.length);
+  }
+
+  document.addEventListener("click", function (event) {
+    var open = event.target.closest("[data-feedback-open]");
+    if (open && document.getElementById("feedback-dialog")) {
+      event.preventDefault();
+      if (!open.disabled) openFeedback(open);
+      return;
+    }
+    var cancel = event.target.closest("[data-dialog-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.closest("dialog").close();
+    }
+  });
+
+  document.addEventListener("close", function (event) {
+    if (event.target.id === "feedback-dialog") restoreFocus();
+  }, true);
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "feedback-comment") updateCount();
+  });
+
+  document.addEventListener("feedback-widget:submitted", function () {
+    var open = document.getElementById("feedback-dialog");
+    if (open && open.open) open.close();
+  });
+
+  // --- The composer --------------------------------------------------------------------------
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id !== "message" || event.key !== "Enter") return;
+    if (event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    var form = event.target.form;
+    if (event.target.value.trim()) form.requestSubmit();
+  });
+
+  // --- htmx responses ------------------------------------------------------------------------
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var taskId = xhr && xhr.getResponseHeader("X-Task-Id");
+    // The new turn may already have arrived over SSE; never show it twice.
+    if (taskId && document.getElementById("task-" + taskId)) event.detail.shouldSwap = false;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!event.detail.successful || !form || form.id !== "composer") return;
+    form.reset();
+    showError(form, "");
+    form.elements["message"].focus();
+    scrollToEnd();
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var text = event.detail.xhr.responseText || "Something went wrong; please try again.";
+    showError(event.detail.elt.closest("form"), text);
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    showError(event.detail.elt.closest("form"), "Could not reach the server. Check your connection and try again.");
+  });
+
+  // --- Live updates --------------------------------------------------------------------------
+  function rememberPosition(target, lastId) {
+    var source = target.closest("[sse-connect]");
+    if (source && lastId) {
+      // If the extension has to reopen the stream, resume from here rather than from page load.
+      var url = source.getAttribute("sse-connect").replace(/([?&]after=)[^&]*/, "$1" + encodeURIComponent(lastId));
+      source.setAttribute("sse-connect", url);
+    }
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var target = event.target;
+    rememberPosition(target, event.detail && event.detail.lastEventId);
+    if (target.id === "transcript") {
+      var template = document.createElement("template");
+      template.innerHTML = event.detail.data;
+      var turn = template.content.firstElementChild;
+      if (turn && turn.id && document.getElementById(turn.id)) { event.preventDefault(); return; }
+    } else if (target.getAttribute("data-state") === "submitted") {
+      event.preventDefault();  // submitted is final; keep focus and state where they are
+      return;
+    }
+    // Follow the conversation only if the reader was already at the end of it.
+    if (nearBottom()) window.setTimeout(scrollToEnd, 30);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.getElementById("transcript")) scrollToEnd();
+  });
+})();

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+
+from app.db import async_url, create_database
+from app.events import DomainEvent
+from app.main import create_app
+from app.migrate import upgrade
+from app.settings import Settings, settings_from_mapping
+from app.state import Services
+from tests.support import config_dict
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once per run; each test copies the file instead of migrating again."""
+    import asyncio
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def build() -> None:
+        db = create_database(async_url(f"sqlite:///{path}"))
+        try:
+            await upgrade(db.engine)
+        finally:
+            await db.dispose()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "test.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@dataclass
+class Harness:
+    app: Starlette
+    client: httpx.AsyncClient
+    services: Services
+    events: list[DomainEvent]
+
+    async def new_session(self, **body: Any) -> str:
+        response = await self.client.post("/api/v1/sessions", json=body)
+        assert response.status_code == 201, response.text
+        session_id: str = response.json()["id"]
+        return session_id
+
+    async def completed_task(self, session_id: str, text: str = "hi", **body: Any) -> str:
+        payload = {"request_text": text, "status": "completed", "response_text": "Hello!", **body}
+        response = await self.client.post(f"/api/v1/sessions/{session_id}/tasks", json=payload)
+        assert response.status_code == 201, response.text
+        task_id: str = response.json()["id"]
+        return task_id
+
+
+HarnessFactory = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
+    """Build a fresh app (own database) with a config built from config_dict(**options)."""
+    stack: list[tuple[LifespanManager, httpx.AsyncClient]] = []
+
+    async def build(**options: Any) -> Harness:
+        options.setdefault("database_url", sqlite_url)
+        settings: Settings = settings_from_mapping(config_dict(**options), env={})
+        app = create_app(settings)
+        manager = LifespanManager(app)
+        await manager.__aenter__()
+        transport = httpx.ASGITransport(app=manager.app)
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        stack.append((manager, client))
+        services: Services = manager._state["services"]
+        events: list[DomainEvent] = []
+        services.bus.subscribe(events.append)
+        return Harness(app, client, services, events)
+
+    yield build
+    for manager, client in reversed(stack):
+        await client.aclose()
+        await manager.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def harness(make_harness: HarnessFactory) -> Harness:
+    return await make_harness()

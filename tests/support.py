@@ -1,0 +1,146 @@
+"""Helpers shared by the tests: configs, a real server subprocess, Postgres databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FEEDBACK_WIDGET_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def config_dict(
+    *,
+    database_url: str | None = None,
+    service_type: str = "sql",
+    behavior: str = "PERSISTENT",
+    collect: bool = True,
+    stream_seconds: float = 0.0,
+    **app_config: Any,
+) -> dict[str, Any]:
+    service: dict[str, Any] = {"type": service_type, "default_behavior": behavior}
+    if database_url is not None:
+        service["database_url"] = database_url
+    return {
+        "services": {"session_service": service},
+        "apps": [
+            {
+                "name": "test_app",
+                "app_config": {
+                    "frontend_collect_feedback": collect,
+                    "agent": {"type": "echo", "stream_seconds": stream_seconds},
+                    **app_config,
+                },
+            }
+        ],
+    }
+
+
+def write_config(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@contextmanager
+def running_server(config_path: Path, *, migrate: bool = True) -> Iterator[str]:
+    """Start `feedback-widget serve` on a free port and yield its base URL once it answers."""
+    if migrate:
+        result = run_cli("migrate", "--config", str(config_path))
+        assert result.returncode == 0, result.stderr
+    port = free_port()
+    log_path = config_path.with_suffix(f".{port}.log")
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "app", "serve", "--config", str(config_path)),
+                *("--port", str(port), "--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+            try:
+                if httpx.get(f"{base_url}/api/v1/config", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not answer in time:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _postgres_admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("+asyncpg", ""), timeout=10)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh, empty database on the real PostgreSQL server, dropped afterwards."""
+    name = new_name("fw_test")
+    try:
+        await _postgres_admin(f'CREATE DATABASE "{name}"')
+    except OSError as exc:
+        raise RuntimeError(
+            f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable ({exc}); "
+            "start it or point FEEDBACK_WIDGET_TEST_POSTGRES_URL at one"
+        ) from exc
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def new_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"

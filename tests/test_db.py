@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, text
+
+from app.db import async_url, create_database, database_url_for
+from app.migrate import pending_revision, upgrade
+from app.models import Base
+from app.settings import SessionServiceSettings
+from tests.support import config_dict, run_cli, write_config
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///webui-gateway.db", "sqlite+aiosqlite:///webui-gateway.db"),
+        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
+        ("postgresql://u:p@db:5432/fw", "postgresql+asyncpg://u:p@db:5432/fw"),
+        ("postgresql+psycopg2://u@db/fw", "postgresql+asyncpg://u@db/fw"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ],
+)
+def test_sync_urls_map_to_async_drivers(given: str, expected: str) -> None:
+    assert async_url(given) == expected
+
+
+def test_memory_service_uses_an_in_memory_database() -> None:
+    assert database_url_for(SessionServiceSettings(type="memory")) == "sqlite+aiosqlite://"
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    db = create_database(async_url(f"sqlite:///{tmp_path / 'x.db'}"))
+    try:
+        async with db.engine.connect() as connection:
+            mode = await connection.scalar(text("PRAGMA journal_mode"))
+            timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+    finally:
+        await db.dispose()
+    assert (mode, timeout) == ("wal", 10_000)
+
+
+async def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    db = create_database(async_url(f"sqlite:///{tmp_path / 'fresh.db'}"))
+    try:
+        assert await pending_revision(db.engine) is not None
+        await upgrade(db.engine)
+        assert await pending_revision(db.engine) is None
+
+        def diff(connection: Connection) -> list[object]:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(diff) == []
+    finally:
+        await db.dispose()
+
+
+def test_cli_migrate_then_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.yaml", config_dict(database_url=f"sqlite:///{tmp_path / 'cli.db'}")
+    )
+    result = run_cli("migrate", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "is up to date" in result.stdout
+
+    other = write_config(
+        tmp_path / "d.yaml", config_dict(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    )
+    refused = run_cli("serve", "--config", str(other), "--port", "1")
+    assert refused.returncode == 2
+    assert "run `feedback-widget migrate`" in refused.stderr
+    assert "Traceback" not in refused.stderr
