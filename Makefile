@@ -36,6 +36,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+bench: install
+	$(BIN)/python scripts/bench.py
+
 screenshots: install browser
 	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py
 

@@ -85,9 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        uvicorn.run(
-            create_app(settings), host=args.host, port=args.port, log_level=args.log_level
-        )
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     except DatabaseNotMigrated as exc:
         print(f"feedback-widget: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -8,6 +8,7 @@ concurrent feedback submissions into 500s instead of clean 409s.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,7 +16,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import StaticPool
 
 from app.settings import SessionServiceSettings
@@ -46,20 +52,31 @@ def database_url_for(service: SessionServiceSettings) -> str:
 class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # The in-memory database lives on one shared connection, which cannot hold two
+    # transactions at once; its sessions take turns. File and server databases do not lock.
+    turn: asyncio.Lock | None = None
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
+    async def _taking_turns(self) -> AsyncIterator[None]:
+        if self.turn is None:
+            yield
+        else:
+            async with self.turn:
+                yield
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        async with self._taking_turns(), self.sessions() as session:
             yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction, committed when the block exits cleanly."""
-        async with self.sessions() as session, session.begin():
+        async with self._taking_turns(), self.sessions() as session, session.begin():
             if self.is_sqlite:
                 # Procures the connection (and so emits BEGIN) with the option already set.
                 await session.connection(execution_options={_IMMEDIATE: True})
@@ -79,7 +96,8 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, wal=url != MEMORY_URL)
-    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    turn = asyncio.Lock() if url == MEMORY_URL else None
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False), turn)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from app.errors import APIError
+from app.state import Services
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,10 @@ def render_error(request: Request, error: APIError) -> Response:
     if request.headers.get("hx-request") == "true":
         # htmx does not swap error responses; widget.js shows this text in the form's error slot.
         return PlainTextResponse(error.detail, error.status_code, headers=error.headers)
-    templates = request.state.services.templates if hasattr(request.state, "services") else None
-    if templates is None:
+    services: Services | None = getattr(request.state, "services", None)
+    if services is None:  # failed before the lifespan finished; no templates to use
         return HTMLResponse(f"<h1>{_escape(error.detail)}</h1>", error.status_code)
-    return templates.TemplateResponse(
+    return services.templates.TemplateResponse(
         request,
         "error.html",
         {"status": error.status_code, "detail": error.detail},
@@ -79,8 +80,11 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    detail = exc.detail if exc.detail and exc.detail != phrase else _HTTP_DETAILS.get(status, phrase)
-    error = APIError(status, _HTTP_CODES.get(status, "http_error"), detail, headers=exc.headers or {})
+    detail = (
+        exc.detail if exc.detail and exc.detail != phrase else _HTTP_DETAILS.get(status, phrase)
+    )
+    headers = dict(exc.headers or {})
+    error = APIError(status, _HTTP_CODES.get(status, "http_error"), detail, headers=headers)
     return render_error(request, error)
 
 

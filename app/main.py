@@ -18,6 +18,7 @@ from app import migrate
 from app.agents import build_agent
 from app.api import feedback as feedback_api
 from app.api import transcripts as transcripts_api
+from app.api.health import health
 from app.api.openapi import openapi_json
 from app.body_limit import BodyLimitMiddleware
 from app.db import MEMORY_URL, create_database, database_url_for
@@ -50,6 +51,7 @@ def routes() -> list[Route | Mount]:
         Route("/chat/{session_id}/feedback", actions.post_feedback, methods=["POST"]),
         Route("/chat/{session_id}/events", stream.session_events, name="events"),
         Route("/api/v1/config", feedback_api.get_config),
+        Route("/api/v1/health", health),
         Route("/api/v1/feedback", feedback_api.submit_feedback, methods=["POST"]),
         Route("/api/v1/feedback", feedback_api.list_feedback, methods=["GET"]),
         Route("/api/v1/sessions", transcripts_api.create_session, methods=["POST"]),
@@ -93,9 +95,7 @@ def create_app(settings: Settings) -> Starlette:
         partials = Partials(templates, feedback.enabled, app_config.agent.name)
         runner = TaskRunner(writer=writer, agent=build_agent(app_config.agent))
         attach_live_updates(bus, hub, partials)
-        services = Services(
-            settings, feedback, db, bus, writer, hub, runner, templates, partials
-        )
+        services = Services(settings, feedback, db, bus, writer, hub, runner, templates, partials)
         sweeper = asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper")
         try:
             yield {"services": services}
@@ -109,8 +109,10 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=routes(),
         lifespan=lifespan,
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes)
+        ],
     )
 
 

@@ -25,7 +25,22 @@ def _parser() -> MarkdownIt:
     )
 
 
-def render_markdown(source: str) -> Markup:
+CACHEABLE_CHARS = 16_384
+
+
+def render_markdown(source: str, *, final: bool = False) -> Markup:
+    """`final` text (a finished task's) never changes, so its HTML is cached."""
+    if final and len(source) <= CACHEABLE_CHARS:
+        return _render_cached(source)
+    return _render(source)
+
+
+@lru_cache(maxsize=512)
+def _render_cached(source: str) -> Markup:
+    return _render(source)
+
+
+def _render(source: str) -> Markup:
     html = _parser().render(source)
     clean = nh3.clean(
         html,

@@ -59,7 +59,9 @@ class TaskRunner:
                     last_flush = time.monotonic()
             await self._finish(request.task_id, "".join(pending), "completed", None)
         except asyncio.CancelledError:
-            await asyncio.shield(self._finish(request.task_id, "".join(pending), "failed", INTERRUPTED))
+            await asyncio.shield(
+                self._finish(request.task_id, "".join(pending), "failed", INTERRUPTED)
+            )
             raise
         except AgentError as exc:
             await self._finish(request.task_id, "".join(pending), "failed", str(exc))
@@ -86,7 +88,9 @@ class TaskRunner:
                 await task_store.update_task(
                     tx.session, task=task, append_text=text, status=status, error=error
                 )
-                payload = {"text": task.response_text} if status == "completed" else {"error": error}
+                payload = (
+                    {"text": task.response_text} if status == "completed" else {"error": error}
+                )
                 await task_store.add_task_event(
                     tx.session,
                     task_id=task_id,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,6 @@ from tests.support import config_dict
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrate once per run; each test copies the file instead of migrating again."""
-    import asyncio
-
     path = tmp_path_factory.mktemp("template") / "template.db"
 
     async def build() -> None:
@@ -34,7 +34,9 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         finally:
             await db.dispose()
 
-    asyncio.run(build())
+    # Its own thread: Playwright's sync API may already run an event loop on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, build()).result()
     return path
 
 

@@ -123,8 +123,14 @@ async def test_feedback_on_unfinished_or_failed_task_is_a_conflict(
         ({"sessionId": "s", "feedbackType": "up"}, "taskId"),
         ({"taskId": "t", "feedbackType": "up"}, "sessionId"),
         ({"taskId": "t", "sessionId": "s", "feedbackType": "meh"}, "feedbackType"),
-        ({"taskId": "t", "sessionId": "s", "feedbackType": "up", "feedbackText": 5}, "feedbackText"),
-        ({"taskId": "t", "sessionId": "s", "feedbackType": "up", "feedbackText": "x" * 5001}, "feedbackText"),
+        (
+            {"taskId": "t", "sessionId": "s", "feedbackType": "up", "feedbackText": 5},
+            "feedbackText",
+        ),
+        (
+            {"taskId": "t", "sessionId": "s", "feedbackType": "up", "feedbackText": "x" * 5001},
+            "feedbackText",
+        ),
     ],
 )
 async def test_invalid_body_names_each_bad_field(

@@ -64,7 +64,7 @@ async def test_pages_newest_first_with_total_and_links(harness: Harness) -> None
 
 
 async def test_filters_by_session_task_and_rating(harness: Harness) -> None:
-    session_a, ids_a = await seed(harness, 2, "up")
+    _, ids_a = await seed(harness, 2, "up")
     session_b, ids_b = await seed(harness, 1, "down")
 
     by_session = await harness.client.get("/api/v1/feedback", params={"session_id": session_b})
@@ -94,7 +94,9 @@ async def test_date_filters_honour_zones_and_treat_naive_as_utc(
     _, ids = await seed(harness, 4)
     # Feedback i is created at noon UTC on Oct (i) 2025, with i = 0 meaning Sep 30.
     for day, feedback_id in enumerate(ids):
-        await set_created(harness, feedback_id, OCT_1_2025_UTC_MS + (day - 1) * DAY_MS + DAY_MS // 2)
+        await set_created(
+            harness, feedback_id, OCT_1_2025_UTC_MS + (day - 1) * DAY_MS + DAY_MS // 2
+        )
     response = await harness.client.get("/api/v1/feedback", params=params)
     assert response.status_code == 200
     assert sorted(ids.index(row["id"]) for row in response.json()) == expected_days
@@ -109,7 +111,13 @@ async def test_bad_date_is_400_with_sam_message(harness: Harness, name: str) -> 
 
 @pytest.mark.parametrize(
     "params",
-    [{"rating": "sideways"}, {"page": "0"}, {"page": "x"}, {"page_size": "0"}, {"page_size": "101"}],
+    [
+        {"rating": "sideways"},
+        {"page": "0"},
+        {"page": "x"},
+        {"page_size": "0"},
+        {"page_size": "101"},
+    ],
 )
 async def test_bad_rating_page_or_size_is_422(harness: Harness, params: dict[str, str]) -> None:
     response = await harness.client.get("/api/v1/feedback", params=params)

@@ -19,7 +19,9 @@ async def test_create_session_with_and_without_id(harness: Harness) -> None:
 async def test_duplicate_ids_are_conflicts(harness: Harness) -> None:
     await harness.client.post("/api/v1/sessions", json={"id": "s1"})
     again = await harness.client.post("/api/v1/sessions", json={"id": "s1"})
-    task = await harness.client.post("/api/v1/sessions/s1/tasks", json={"id": "t1", "request_text": "q"})
+    task = await harness.client.post(
+        "/api/v1/sessions/s1/tasks", json={"id": "t1", "request_text": "q"}
+    )
     task_again = await harness.client.post(
         "/api/v1/sessions/s1/tasks", json={"id": "t1", "request_text": "q"}
     )
@@ -32,7 +34,12 @@ async def test_streamed_task_lifecycle(harness: Harness) -> None:
     session_id = await harness.new_session()
     created = await harness.client.post(
         f"/api/v1/sessions/{session_id}/tasks",
-        json={"id": "task-1", "request_text": "Summarise", "model": "gpt-x", "prompt_version": "v3"},
+        json={
+            "id": "task-1",
+            "request_text": "Summarise",
+            "model": "gpt-x",
+            "prompt_version": "v3",
+        },
     )
     assert created.status_code == 201
     assert created.json()["status"] == "running"
@@ -60,7 +67,9 @@ async def test_finished_task_cannot_change(harness: Harness) -> None:
 
 async def test_failed_task_keeps_its_error(harness: Harness) -> None:
     session_id = await harness.new_session()
-    created = await harness.client.post(f"/api/v1/sessions/{session_id}/tasks", json={"request_text": "q"})
+    created = await harness.client.post(
+        f"/api/v1/sessions/{session_id}/tasks", json={"request_text": "q"}
+    )
     task_id = created.json()["id"]
     failed = await harness.client.patch(
         f"/api/v1/tasks/{task_id}", json={"status": "failed", "error": "Model timed out"}
@@ -71,7 +80,9 @@ async def test_failed_task_keeps_its_error(harness: Harness) -> None:
 async def test_patch_validation(harness: Harness) -> None:
     session_id = await harness.new_session()
     task_id = (
-        await harness.client.post(f"/api/v1/sessions/{session_id}/tasks", json={"request_text": "q"})
+        await harness.client.post(
+            f"/api/v1/sessions/{session_id}/tasks", json={"request_text": "q"}
+        )
     ).json()["id"]
     both = await harness.client.patch(
         f"/api/v1/tasks/{task_id}", json={"append_text": "a", "response_text": "b"}

@@ -75,3 +75,31 @@ def test_cli_migrate_then_serve_refuses_an_unmigrated_database(tmp_path: Path) -
     assert refused.returncode == 2
     assert "run `feedback-widget migrate`" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+async def test_one_thumbs_per_task_is_a_database_constraint(tmp_path: Path) -> None:
+    """Even a writer that skips every Python check cannot store a second row."""
+    from sqlalchemy.exc import IntegrityError
+
+    db = create_database(async_url(f"sqlite:///{tmp_path / 'constraint.db'}"))
+    try:
+        await upgrade(db.engine)
+        setup = [
+            "INSERT INTO sessions (id, user_id, created_at, metadata) VALUES ('s', 'u', 0, '{}')",
+            "INSERT INTO tasks (id, session_id, user_id, status, request_text, response_text,"
+            " start_time, metadata) VALUES ('t', 's', 'u', 'completed', 'q', 'a', 0, '{}')",
+        ]
+        insert = text(
+            "INSERT INTO feedback (id, task_id, session_id, user_id, key, rating, weight, source,"
+            " metadata, created_time) VALUES (:id, 't', 's', 'u', 'thumbs', 'up', 1, 'customer',"
+            " '{}', 0)"
+        )
+        async with db.engine.begin() as connection:
+            for statement in setup:
+                await connection.execute(text(statement))
+            await connection.execute(insert, {"id": "one"})
+        async with db.engine.begin() as connection:
+            with pytest.raises(IntegrityError, match="UNIQUE"):
+                await connection.execute(insert, {"id": "two"})
+    finally:
+        await db.dispose()

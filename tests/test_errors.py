@@ -19,19 +19,23 @@ def assert_error_shape(answer: dict[str, Any], status: int) -> None:
         assert answer["errors"] and all({"loc", "msg"} <= set(e) for e in answer["errors"])
 
 
+JSON = {"content-type": "application/json"}
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status"),
     [
-        ("POST", "/api/v1/feedback", {"content": b"{", "headers": {"content-type": "application/json"}}, 400),
-        ("POST", "/api/v1/feedback", {"content": b"[]", "headers": {"content-type": "application/json"}}, 422),
-        ("POST", "/api/v1/feedback", {"content": b"taskId=1", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 415),
-        ("POST", "/api/v1/feedback", {"content": b"\xff\xfe", "headers": {"content-type": "application/json"}}, 400),
+        ("POST", "/api/v1/feedback", {"content": b"{", "headers": JSON}, 400),
+        ("POST", "/api/v1/feedback", {"content": b"[]", "headers": JSON}, 422),
+        ("POST", "/api/v1/feedback", {"content": b"taskId=1", "headers": FORM}, 415),
+        ("POST", "/api/v1/feedback", {"content": b"\xff\xfe", "headers": JSON}, 400),
         ("POST", "/api/v1/feedback", {"json": {}}, 422),
         ("GET", "/api/v1/nothing-here", {}, 404),
         ("DELETE", "/api/v1/feedback", {}, 405),
-        ("POST", "/api/v1/sessions", {"content": b"x" * 70_000, "headers": {"content-type": "application/json"}}, 413),
+        ("POST", "/api/v1/sessions", {"content": b"x" * 70_000, "headers": JSON}, 413),
     ],
-)  # fmt: skip
+)
 async def test_client_errors_share_one_shape(
     harness: Harness, method: str, path: str, kwargs: dict[str, Any], status: int
 ) -> None:

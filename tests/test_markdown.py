@@ -48,3 +48,9 @@ def test_links_are_kept_safe() -> None:
     link = soup("[docs](https://example.com/a)").select_one("a")
     assert link["href"] == "https://example.com/a"
     assert set(link["rel"]) == {"noopener", "noreferrer", "nofollow"}
+
+
+def test_cached_final_rendering_matches_and_is_reused() -> None:
+    source = "Final **answer** <script>x</script>"
+    assert render_markdown(source, final=True) == render_markdown(source)
+    assert render_markdown(source, final=True) is render_markdown(source, final=True)

@@ -42,7 +42,9 @@ _FEEDBACK_ROW = {
 def _body(model: type[BaseModel]) -> dict[str, Any]:
     return {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+        },
     }
 
 
@@ -58,7 +60,12 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": where == "path", "schema": schema or {"type": "string"}}
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema or {"type": "string"},
+    }
 
 
 def _paths() -> dict[str, Any]:
@@ -68,6 +75,15 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Whether feedback is collected, and why not",
                 "responses": {"200": _answer("Feature flags", {"type": "object"})},
+            }
+        },
+        "/api/v1/health": {
+            "get": {
+                "summary": "Database reachability and live-update load",
+                "responses": {
+                    "200": _answer("Healthy", {"type": "object"}),
+                    "503": _answer("The database is unreachable", {"type": "object"}),
+                },
             }
         },
         "/api/v1/feedback": {

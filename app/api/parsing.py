@@ -33,7 +33,9 @@ async def json_body(request: Request, model: type[ModelT]) -> ModelT:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise APIError(400, "malformed_json", f"The request body is not valid JSON: {exc}.") from None
+        raise APIError(
+            400, "malformed_json", f"The request body is not valid JSON: {exc}."
+        ) from None
     if not isinstance(data, dict):
         raise validation_failed(
             [{"loc": ["body"], "msg": "Input should be a JSON object", "type": "dict_type"}]

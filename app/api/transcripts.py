@@ -93,7 +93,11 @@ async def add_task_event(request: Request) -> Response:
         if row is None or row.user_id != identity.user_id:
             raise task_not_found(task_id)
         event = await task_store.add_task_event(
-            tx.session, task_id=task_id, direction=body.direction, topic=body.topic, payload=body.payload
+            tx.session,
+            task_id=task_id,
+            direction=body.direction,
+            topic=body.topic,
+            payload=body.payload,
         )
         result = {
             "id": event.id,

@@ -8,7 +8,9 @@ from app.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `feedback-widget migrate`, which supplies the engine")
+    raise RuntimeError(
+        "run migrations through `feedback-widget migrate`, which supplies the engine"
+    )
 
 context.configure(
     connection=connection,

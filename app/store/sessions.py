@@ -39,9 +39,7 @@ async def create_session(
     try:
         await session.flush()
     except IntegrityError:
-        raise conflict(
-            f"A session with ID '{row.id}' already exists.", "session_exists"
-        ) from None
+        raise conflict(f"A session with ID '{row.id}' already exists.", "session_exists") from None
     return row
 
 

@@ -55,11 +55,7 @@ async def get_task(session: AsyncSession, *, task_id: str) -> Task | None:
 
 
 async def list_tasks(session: AsyncSession, *, session_id: str) -> list[Task]:
-    query = (
-        select(Task)
-        .where(Task.session_id == session_id)
-        .order_by(Task.start_time, Task.id)
-    )
+    query = select(Task).where(Task.session_id == session_id).order_by(Task.start_time, Task.id)
     return list((await session.scalars(query)).all())
 
 

@@ -32,7 +32,10 @@ async def post_message(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     form = await request.form()
     task = await send_message(
-        svc, current_identity(request), session_id=session_id, text=_field(form.get("message")) or ""
+        svc,
+        current_identity(request),
+        session_id=session_id,
+        text=_field(form.get("message")) or "",
     )
     if not _is_htmx(request):
         return _back_to_widget(request, session_id, form.get("layout"))

@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from playwright.sync_api import Dialog, Page, expect
+
+from tests.browser.conftest import ServerFactory
+
+
+def new_chat(page: Page, server_url: str) -> str:
+    page.goto(server_url + "/")
+    page.get_by_role("button", name="New chat").click()
+    page.wait_for_url("**/chat/*")
+    return page.url.rsplit("/", 1)[1]
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def like(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_role("button", name="Like", exact=True)
+
+
+def dislike(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_role("button", name="Dislike", exact=True)
+
+
+def send_and_wait(page: Page, text: str = "Hello widget") -> None:
+    send(page, text)
+    expect(like(page)).to_be_visible(timeout=10_000)
+
+
+def test_response_streams_in_and_controls_appear_only_after_completion(
+    page: Page, server_url: str
+) -> None:
+    new_chat(page, server_url)
+    send(page, "Tell me something **bold**")
+
+    reply = page.locator(".bubble.agent").last
+    expect(reply).to_have_attribute("data-status", "running")
+    expect(reply.locator(".markdown")).to_be_visible()  # partial text arrived while running
+    assert like(page).count() == 0 and dislike(page).count() == 0
+
+    expect(reply).to_have_attribute("data-status", "completed", timeout=10_000)
+    expect(reply.locator("blockquote strong")).to_have_text("bold")
+    expect(like(page)).to_have_attribute("aria-pressed", "false")
+    expect(dislike(page)).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("")
+
+
+def test_shift_enter_adds_a_line_instead_of_sending(page: Page, server_url: str) -> None:
+    new_chat(page, server_url)
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("line one")
+    box.press("Shift+Enter")
+    box.press_sequentially("line two")
+    expect(box).to_have_value("line one\nline two")
+    assert page.locator("li.turn").count() == 0
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".user-text")).to_have_text("line one\nline two")
+
+
+def test_dislike_with_comment_locks_in_and_survives_reload(page: Page, server_url: str) -> None:
+    new_chat(page, server_url)
+    send_and_wait(page)
+
+    dislike(page).click()
+    dialog = page.get_by_role("dialog", name="Provide Feedback")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("What did you dislike about the response?")
+    comment = dialog.get_by_role("textbox", name="Comment")
+    comment.fill("It only repeated me.")
+    expect(dialog.locator("[data-count]")).to_have_text("20")
+    dialog.get_by_role("button", name="Submit").click()
+
+    expect(dialog).to_be_hidden()
+    expect(dislike(page)).to_be_disabled()
+    expect(like(page)).to_be_disabled()
+    expect(dislike(page)).to_have_attribute("aria-pressed", "true")
+    expect(like(page)).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("status")).to_have_text("Feedback submitted")
+
+    page.reload()
+    expect(dislike(page)).to_have_attribute("aria-pressed", "true")
+    expect(dislike(page)).to_be_disabled()
+    expect(like(page)).to_be_disabled()
+
+    stored = httpx.get(server_url + "/api/v1/feedback").json()
+    assert [(row["rating"], row["comment"]) for row in stored] == [("down", "It only repeated me.")]
+
+
+def test_cancel_and_escape_store_nothing_and_return_focus(page: Page, server_url: str) -> None:
+    new_chat(page, server_url)
+    send_and_wait(page)
+    dialog = page.get_by_role("dialog", name="Provide Feedback")
+
+    like(page).click()
+    expect(dialog).to_contain_text("What did you like about the response?")
+    dialog.get_by_role("textbox", name="Comment").fill("never sent")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(like(page)).to_be_focused()
+
+    dislike(page).click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(dislike(page)).to_be_focused()
+
+    expect(like(page)).to_be_enabled()
+    assert httpx.get(server_url + "/api/v1/feedback").json() == []
+
+
+def test_keyboard_only_feedback(page: Page, server_url: str) -> None:
+    new_chat(page, server_url)
+    send_and_wait(page)
+    like(page).focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Provide Feedback")
+    expect(dialog.get_by_role("textbox", name="Comment")).to_be_focused()
+    page.keyboard.type("Good")
+    page.keyboard.press("Tab")  # Cancel
+    page.keyboard.press("Tab")  # Submit
+    expect(dialog.get_by_role("button", name="Submit")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(like(page)).to_have_attribute("aria-pressed", "true")
+
+
+def test_second_tab_flips_to_submitted_by_sse(page: Page, server_url: str) -> None:
+    session_id = new_chat(page, server_url)
+    send_and_wait(page)
+    other = page.context.new_page()
+    other.goto(f"{server_url}/chat/{session_id}")
+    expect(like(other)).to_be_enabled()
+
+    like(page).click()
+    page.get_by_role("dialog", name="Provide Feedback").get_by_role("button", name="Submit").click()
+
+    expect(like(other)).to_have_attribute("aria-pressed", "true", timeout=5_000)
+    expect(like(other)).to_be_disabled()
+    expect(dislike(other)).to_be_disabled()
+
+
+def test_submission_that_fails_keeps_the_modal_open_with_the_reason(
+    page: Page, server_url: str
+) -> None:
+    session_id = new_chat(page, server_url)
+    send_and_wait(page)
+    like(page).click()
+    dialog = page.get_by_role("dialog", name="Provide Feedback")
+    expect(dialog).to_be_visible()
+
+    # Another client submits first, while this modal is open.
+    task_id = page.locator("li.turn").first.get_attribute("data-task-id")
+    answer = httpx.post(
+        server_url + "/api/v1/feedback",
+        json={"taskId": task_id, "sessionId": session_id, "feedbackType": "down"},
+    )
+    assert answer.status_code == 202
+
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Feedback has already been submitted for this response."
+    )
+    expect(dialog).to_be_visible()
+
+
+def test_failed_agent_reply_shows_error_and_no_controls(page: Page, server_url: str) -> None:
+    new_chat(page, server_url)
+    send(page, "/fail now")
+    reply = page.locator(".bubble.agent").last
+    expect(reply).to_have_attribute("data-status", "failed", timeout=10_000)
+    expect(reply.get_by_role("alert")).to_contain_text("asked to fail")
+    assert like(page).count() == 0
+
+
+def test_no_controls_and_501_when_persistence_is_off(
+    page: Page, start_server: ServerFactory
+) -> None:
+    server_url = start_server(service_type="memory", stream_seconds=0.2)
+    new_chat(page, server_url)
+    send(page, "Are you there?")
+    reply = page.locator(".bubble.agent").last
+    expect(reply).to_have_attribute("data-status", "completed", timeout=10_000)
+    assert like(page).count() == 0 and dislike(page).count() == 0
+    assert page.locator("#feedback-dialog").count() == 0
+
+    answer = httpx.post(
+        server_url + "/api/v1/feedback",
+        json={"taskId": "x", "sessionId": "y", "feedbackType": "up"},
+    )
+    assert answer.status_code == 501
+    assert answer.json()["detail"] == "Session management requires database configuration."
+
+
+def test_markup_in_a_message_renders_inert(page: Page, server_url: str) -> None:
+    alerts: list[Dialog] = []
+    page.on("dialog", lambda dialog: (alerts.append(dialog), dialog.dismiss()))
+    new_chat(page, server_url)
+    send_and_wait(page, "<img src=x onerror=alert(1)>")
+    page.reload()
+    expect(page.locator(".user-text")).to_have_text("<img src=x onerror=alert(1)>")
+    assert page.locator("#transcript img").count() == 0
+    page.wait_for_timeout(300)
+    assert alerts == []
+
+
+@pytest.fixture
+def host_origin(server_url: str) -> Iterator[str]:
+    """A host page on another origin (localhost vs 127.0.0.1, another port) that frames us."""
+
+    class Host(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            session_id = self.path.strip("/")
+            body = (
+                "<!doctype html><title>Host site</title><h1>Host site</h1>"
+                f'<iframe title="Support chat" src="{server_url}/embed/{session_id}" '
+                'style="width:420px;height:600px;border:1px solid #ccc"></iframe>'
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_embed_works_inside_a_cross_origin_iframe(
+    page: Page, server_url: str, host_origin: str
+) -> None:
+    session_id = httpx.post(server_url + "/api/v1/sessions", json={}).json()["id"]
+    page.goto(f"{host_origin}/{session_id}")
+    frame = page.frame_locator('iframe[title="Support chat"]')
+
+    box = frame.get_by_role("textbox", name="Message")
+    box.fill("Hi from the host page")
+    box.press("Enter")
+    frame_like = frame.get_by_role("button", name="Like", exact=True)
+    expect(frame_like).to_be_visible(timeout=10_000)
+    frame_like.click()
+    dialog = frame.get_by_role("dialog", name="Provide Feedback")
+    dialog.get_by_role("textbox", name="Comment").fill("Works in an iframe")
+    dialog.get_by_role("button", name="Submit").click()
+    expect(frame_like).to_have_attribute("aria-pressed", "true")
+    expect(frame_like).to_be_disabled()
+    assert page.evaluate("location.origin") != server_url
+
+
+def test_bursts_of_live_events_are_never_lost(page: Page, start_server: ServerFactory) -> None:
+    # A fast agent sends text and completion back to back; every reply must still finish.
+    server_url = start_server(stream_seconds=0.02)
+    new_chat(page, server_url)
+    for number in range(4):
+        send(page, f"quick {number}")
+        expect(page.locator(".bubble.agent")).to_have_count(number + 1)
+    for reply in page.locator(".bubble.agent").all():
+        expect(reply).to_have_attribute("data-status", "completed", timeout=5_000)
+    expect(page.get_by_role("button", name="Like", exact=True)).to_have_count(4)

@@ -1,0 +1,99 @@
+"""One submission per task holds under concurrent requests and across server processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.db import async_url, create_database
+from app.migrate import upgrade
+from tests.conftest import HarnessFactory
+from tests.support import config_dict, postgres_database, running_server, write_config
+
+ATTEMPTS = 50
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async with postgres_database() as url:
+        db = create_database(async_url(url))
+        try:
+            await upgrade(db.engine)
+        finally:
+            await db.dispose()
+        yield url
+
+
+async def race(clients: list[httpx.AsyncClient], session_id: str, task_id: str) -> Counter[int]:
+    async def submit(number: int) -> int:
+        client = clients[number % len(clients)]
+        response = await client.post(
+            "/api/v1/feedback",
+            json={
+                "taskId": task_id,
+                "sessionId": session_id,
+                "feedbackType": "up" if number % 2 else "down",
+            },
+        )
+        return response.status_code
+
+    return Counter(await asyncio.gather(*(submit(n) for n in range(ATTEMPTS))))
+
+
+async def prepare(client: httpx.AsyncClient) -> tuple[str, str]:
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    task = await client.post(
+        f"/api/v1/sessions/{session_id}/tasks",
+        json={"request_text": "q", "status": "completed", "response_text": "a"},
+    )
+    return session_id, task.json()["id"]
+
+
+async def stored_rows(client: httpx.AsyncClient, task_id: str) -> int:
+    response = await client.get("/api/v1/feedback", params={"task_id": task_id})
+    return int(response.headers["X-Total-Count"])
+
+
+async def test_fifty_concurrent_posts_on_sqlite(make_harness: HarnessFactory) -> None:
+    harness = await make_harness()
+    session_id, task_id = await prepare(harness.client)
+    assert await race([harness.client], session_id, task_id) == {202: 1, 409: ATTEMPTS - 1}
+    assert await stored_rows(harness.client, task_id) == 1
+
+
+@pytest.mark.postgres
+async def test_fifty_concurrent_posts_on_postgres(
+    make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    harness = await make_harness(database_url=postgres_url)
+    session_id, task_id = await prepare(harness.client)
+    assert await race([harness.client], session_id, task_id) == {202: 1, 409: ATTEMPTS - 1}
+    assert await stored_rows(harness.client, task_id) == 1
+
+
+async def across_two_servers(config: Path) -> None:
+    with running_server(config) as first_url, running_server(config, migrate=False) as second_url:
+        async with (
+            httpx.AsyncClient(base_url=first_url, timeout=30) as first,
+            httpx.AsyncClient(base_url=second_url, timeout=30) as second,
+        ):
+            session_id, task_id = await prepare(first)
+            assert await race([first, second], session_id, task_id) == {202: 1, 409: ATTEMPTS - 1}
+            assert await stored_rows(second, task_id) == 1
+
+
+@pytest.mark.postgres
+async def test_two_server_processes_on_one_postgres(tmp_path: Path, postgres_url: str) -> None:
+    await across_two_servers(
+        write_config(tmp_path / "pg.yaml", config_dict(database_url=postgres_url))
+    )
+
+
+async def test_two_server_processes_on_one_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    await across_two_servers(write_config(tmp_path / "lite.yaml", config_dict(database_url=url)))

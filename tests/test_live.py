@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from app.live import LiveHub
+
+
+def hub(queue: int = 8, buffer: int = 16) -> LiveHub:
+    return LiveHub(client_queue_size=queue, replay_buffer_size=buffer)
+
+
+def drain(subscriber) -> list[str]:  # type: ignore[no-untyped-def]
+    found = []
+    while not subscriber.queue.empty():
+        message = subscriber.queue.get_nowait()
+        found.append(message.data if message else None)
+    return found
+
+
+async def test_events_reach_subscribers_of_their_session_only() -> None:
+    live = hub()
+    mine, other = live.subscribe("a", None), live.subscribe("b", None)
+    live.publish("a", "e", "one")
+    assert (drain(mine), drain(other)) == (["one"], [])
+
+
+async def test_reconnect_replays_what_was_missed() -> None:
+    live = hub()
+    cursor = live.cursor("a")
+    live.publish("a", "e", "one")
+    first = live.subscribe("a", cursor)
+    assert drain(first) == ["one"]
+    live.unsubscribe(first)
+    seen = live.cursor("a")
+    live.publish("a", "e", "two")
+    live.publish("b", "e", "elsewhere")
+    live.publish("a", "e", "three")
+    assert drain(live.subscribe("a", seen)) == ["two", "three"]
+
+
+@pytest.mark.parametrize("last_id", ["another-boot-3", "garbage", "x-999"])
+async def test_unknown_or_foreign_ids_ask_for_a_resync(last_id: str) -> None:
+    live = hub()
+    live.publish("a", "e", "one")
+    assert live.subscribe("a", last_id).resync is True
+
+
+async def test_ids_older_than_the_buffer_ask_for_a_resync() -> None:
+    live = hub(queue=64, buffer=4)
+    cursor = live.cursor("a")
+    for number in range(10):
+        live.publish("a", "e", str(number))
+    assert live.subscribe("a", cursor).resync is True
+
+
+async def test_a_stalled_client_is_dropped_without_blocking_others() -> None:
+    live = hub(queue=2)
+    stalled, healthy = live.subscribe("a", None), live.subscribe("a", None)
+    for number in range(3):
+        live.publish("a", "e", str(number))
+        drain(healthy) if number < 2 else None
+    assert stalled.dropped is True
+    assert drain(stalled) == [None]
+    assert drain(healthy) == ["2"]
+    assert live.subscriber_count("a") == 1
+
+
+async def test_unsubscribe_and_sweep_leave_nothing_behind() -> None:
+    live = hub()
+    subscriber = live.subscribe("a", None)
+    live.publish("a", "e", "x")
+    live.unsubscribe(subscriber)
+    assert live.subscriber_count() == 0
+    assert live.sweep(idle_seconds=0) == 1
+    assert live.channel_count() == 0
+
+
+async def test_a_swept_channel_cannot_pretend_nothing_was_missed() -> None:
+    live = hub()
+    cursor = live.cursor("a")
+    live.publish("a", "e", "one")
+    live.sweep(idle_seconds=0)
+    assert live.subscribe("a", cursor).resync is True

@@ -1,0 +1,143 @@
+"""The session event stream, against a real uvicorn server (httpx's ASGI transport buffers)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.sse_client import Event, read_events
+from tests.support import config_dict, running_server, write_config
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    config = config_dict(database_url=f"sqlite:///{tmp_path / 'sse.db'}", sse={"ping_seconds": 0.3})
+    with running_server(write_config(tmp_path / "sse.yaml", config)) as url:
+        yield url
+
+
+@pytest.fixture
+async def client(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
+        yield client
+
+
+async def next_events(stream: AsyncIterator[Event | str], count: int) -> list[Event]:
+    found: list[Event] = []
+
+    async def collect() -> None:
+        async for item in stream:
+            if isinstance(item, Event):
+                found.append(item)
+                if len(found) == count:
+                    return
+
+    await asyncio.wait_for(collect(), 5)
+    return found
+
+
+async def test_stream_carries_tasks_text_completion_and_feedback(client: httpx.AsyncClient) -> None:
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    async with client.stream("GET", f"/chat/{session_id}/events") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = read_events(response)
+        await client.post(
+            f"/api/v1/sessions/{session_id}/tasks", json={"id": "t1", "request_text": "Question?"}
+        )
+        await client.patch("/api/v1/tasks/t1", json={"append_text": "Part one"})
+        await client.patch("/api/v1/tasks/t1", json={"status": "completed"})
+        await client.post(
+            "/api/v1/feedback", json={"taskId": "t1", "sessionId": session_id, "feedbackType": "up"}
+        )
+        created, streamed, completed, feedback = await next_events(stream, 4)
+
+    assert [e.event for e in (created, streamed, completed, feedback)] == [
+        "task-created", "reply-t1", "reply-t1", "feedback-t1",
+    ]  # fmt: skip
+    assert BeautifulSoup(created.data, "html.parser").select_one("li.turn")["id"] == "task-t1"
+    running = BeautifulSoup(streamed.data, "html.parser")
+    assert "Part one" in running.text and running.select("[data-feedback-open]") == []
+    done = BeautifulSoup(completed.data, "html.parser")
+    assert [b.text.strip() for b in done.select("[data-feedback-open]")] == ["Like", "Dislike"]
+    submitted = BeautifulSoup(feedback.data, "html.parser")
+    assert submitted.select_one('[aria-pressed="true"]').text.strip() == "Like"
+    ids = [e.id for e in (created, streamed, completed, feedback)]
+    assert all(ids) and len(set(ids)) == 4
+
+
+async def test_reconnect_with_last_event_id_replays_missed_events(
+    client: httpx.AsyncClient,
+) -> None:
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    async with client.stream("GET", f"/chat/{session_id}/events") as response:
+        stream = read_events(response)
+        await client.post(
+            f"/api/v1/sessions/{session_id}/tasks", json={"id": "a", "request_text": "1"}
+        )
+        (first,) = await next_events(stream, 1)
+
+    # While disconnected:
+    await client.post(f"/api/v1/sessions/{session_id}/tasks", json={"id": "b", "request_text": "2"})
+    await client.patch("/api/v1/tasks/b", json={"append_text": "x"})
+
+    headers = {"Last-Event-ID": first.id or ""}
+    async with client.stream("GET", f"/chat/{session_id}/events", headers=headers) as response:
+        missed = await next_events(read_events(response), 2)
+    assert [e.event for e in missed] == ["task-created", "reply-b"]
+
+
+async def test_unknown_last_event_id_resyncs_the_whole_transcript(
+    client: httpx.AsyncClient,
+) -> None:
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    await client.post(
+        f"/api/v1/sessions/{session_id}/tasks", json={"id": "only", "request_text": "1"}
+    )
+    headers = {"Last-Event-ID": "old-process-12"}
+    async with client.stream("GET", f"/chat/{session_id}/events", headers=headers) as response:
+        (event,) = await next_events(read_events(response), 1)
+    assert event.event == "transcript"
+    assert [li["id"] for li in BeautifulSoup(event.data, "html.parser").select("li.turn")] == [
+        "task-only"
+    ]
+
+
+async def test_pings_arrive_at_the_configured_interval(client: httpx.AsyncClient) -> None:
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    pings = 0
+    async with client.stream("GET", f"/chat/{session_id}/events") as response:
+
+        async def count() -> None:
+            nonlocal pings
+            async for item in read_events(response):
+                if isinstance(item, str) and item.startswith(": ping"):
+                    pings += 1
+
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(count(), 1.0)
+    assert 2 <= pings <= 4
+
+
+async def test_disconnected_clients_leave_nothing_behind(client: httpx.AsyncClient) -> None:
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    async with (
+        client.stream("GET", f"/chat/{session_id}/events"),
+        client.stream("GET", f"/chat/{session_id}/events"),
+    ):
+        await asyncio.sleep(0.2)
+        assert (await client.get("/api/v1/health")).json()["live"]["subscribers"] == 2
+    for _ in range(50):
+        if (await client.get("/api/v1/health")).json()["live"]["subscribers"] == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert (await client.get("/api/v1/health")).json()["live"]["subscribers"] == 0
+
+
+async def test_stream_of_unknown_session_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/chat/nope/events")
+    assert response.status_code == 404
