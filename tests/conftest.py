@@ -99,3 +99,9 @@ async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
 @pytest.fixture
 async def harness(make_harness: HarnessFactory) -> Harness:
     return await make_harness()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Once Playwright's sync API starts, it keeps an event loop running on the main thread for
+    # the rest of the session, which asyncio tests cannot share: run browser tests last.
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))
