@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.agents import Turn
 from app.errors import APIError, not_found, validation_failed
 from app.events import FeedbackSubmitted, TaskCreated
 from app.identity import Identity
-from app.models import COMMENT_MAX_CHARS
+from app.models import COMMENT_MAX_CHARS, ChatSession, Task
 from app.state import Services
 from app.store import feedback as feedback_store
 from app.store import sessions as session_store
@@ -20,6 +22,25 @@ PERSISTENCE_REQUIRED = "Session management requires database configuration."
 
 def session_not_found(session_id: str) -> APIError:
     return not_found(f"Session with ID '{session_id}' not found.", "session_not_found")
+
+
+def task_not_found(task_id: str) -> APIError:
+    return not_found(f"Task with ID '{task_id}' not found.", "task_not_found")
+
+
+async def owned_session(db: AsyncSession, identity: Identity, session_id: str) -> ChatSession:
+    """The caller's session, or 404: other users' sessions do not exist for them."""
+    row = await session_store.get_owned_session(db, session_id=session_id, user_id=identity.user_id)
+    if row is None:
+        raise session_not_found(session_id)
+    return row
+
+
+async def owned_task(db: AsyncSession, identity: Identity, task_id: str) -> Task:
+    row = await task_store.get_task(db, task_id=task_id)
+    if row is None or row.user_id != identity.user_id:
+        raise task_not_found(task_id)
+    return row
 
 
 def _invalid(field: str, message: str) -> APIError:
@@ -45,11 +66,7 @@ async def send_message(
     if len(text) > MESSAGE_MAX_CHARS:
         raise _invalid("message", f"Messages are limited to {MESSAGE_MAX_CHARS} characters.")
     async with services.writer.transaction() as tx:
-        chat = await session_store.get_owned_session(
-            tx.session, session_id=session_id, user_id=identity.user_id
-        )
-        if chat is None:
-            raise session_not_found(session_id)
+        chat = await owned_session(tx.session, identity, session_id)
         earlier = await task_store.list_tasks(tx.session, session_id=session_id)
         if chat.title is None:
             chat.title = text if len(text) <= TITLE_MAX_CHARS else text[: TITLE_MAX_CHARS - 1] + "…"

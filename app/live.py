@@ -60,11 +60,19 @@ class LiveHub:
             self._channels[session_id] = channel
         return channel
 
-    def publish(self, session_id: str, event: str, data: str) -> None:
+    def publish(self, session_id: str, event: str, data: str, *, supersedes: bool = False) -> None:
+        """Fan out to the session's clients. `supersedes`: this event carries the full state
+        of its name, so older buffered events of that name are dropped from replay."""
         seq = next(self._seq)
         self._last_seq = seq
+        channel = self._channels.get(session_id)
+        if channel is None:
+            return  # nobody has opened this session here; a later page reads the database
         message = LiveMessage(f"{self.boot}-{seq}", seq, event, data)
-        channel = self._channel(session_id)
+        if supersedes:
+            stale = [old for old in channel.buffer if old.event == event]
+            for old in stale:
+                channel.buffer.remove(old)
         channel.buffer.append(message)
         channel.last_activity = time.monotonic()
         for subscriber in list(channel.subscribers):

@@ -26,8 +26,10 @@ def attach_live_updates(bus: EventBus, hub: LiveHub, partials: Partials) -> Call
         if isinstance(event, TaskCreated):
             hub.publish(task.session_id, TASK_CREATED, partials.task(task))
         elif isinstance(event, FeedbackSubmitted):
-            hub.publish(task.session_id, feedback_event(task.id), partials.feedback_controls(task))
+            controls = partials.feedback_controls(task)
+            hub.publish(task.session_id, feedback_event(task.id), controls, supersedes=True)
         else:
-            hub.publish(task.session_id, reply_event(task.id), partials.reply(task))
+            reply = partials.reply(task)
+            hub.publish(task.session_id, reply_event(task.id), reply, supersedes=True)
 
     return bus.subscribe(on_event)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -184,3 +185,32 @@ async def test_listing_answers_501_without_persistence(make_harness: HarnessFact
     response = await harness.client.get("/api/v1/feedback")
     assert response.status_code == 501
     assert response.json()["code"] == "persistence_disabled"
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"collect": False}, "frontend_collect_feedback: false"),
+        ({"service_type": "memory", "database_url": None}, "session service type is memory"),
+        ({"behavior": "RUN_BASED"}, "default_behavior is RUN_BASED"),
+    ],
+)
+async def test_one_startup_warning_says_why_feedback_is_off(
+    make_harness: HarnessFactory,
+    caplog: pytest.LogCaptureFixture,
+    options: dict[str, Any],
+    reason: str,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="feedback_widget"):
+        await make_harness(**options)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Feedback controls are off:") and reason in warnings[0]
+
+
+async def test_no_warning_when_feedback_is_on(
+    make_harness: HarnessFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        await make_harness()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

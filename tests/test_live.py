@@ -20,8 +20,25 @@ def drain(subscriber) -> list[str]:  # type: ignore[no-untyped-def]
 async def test_events_reach_subscribers_of_their_session_only() -> None:
     live = hub()
     mine, other = live.subscribe("a", None), live.subscribe("b", None)
+    live.publish("never-opened", "e", "dropped")
     live.publish("a", "e", "one")
     assert (drain(mine), drain(other)) == (["one"], [])
+
+
+async def test_sessions_nobody_opened_keep_nothing() -> None:
+    live = hub()
+    live.publish("a", "e", "one")
+    assert live.channel_count() == 0
+
+
+async def test_superseding_events_replay_only_the_latest_state() -> None:
+    live = hub()
+    cursor = live.cursor("a")
+    live.publish("a", "task-created", "turn")
+    for text in ("H", "He", "Hello"):
+        live.publish("a", "reply-t", text, supersedes=True)
+    live.publish("a", "reply-u", "other", supersedes=True)
+    assert drain(live.subscribe("a", cursor)) == ["turn", "Hello", "other"]
 
 
 async def test_reconnect_replays_what_was_missed() -> None:

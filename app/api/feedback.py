@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.actions import PERSISTENCE_REQUIRED, record_feedback
+from app.actions import PERSISTENCE_REQUIRED, owned_task, record_feedback
 from app.api.parsing import json_body, query_params
 from app.api.schemas import FeedbackIn, FeedbackQuery
-from app.errors import APIError, not_found
+from app.errors import APIError
 from app.identity import current_identity
 from app.state import services
 from app.store import feedback as feedback_store
-from app.store import tasks as task_store
 
 
 async def get_config(request: Request) -> Response:
@@ -73,9 +72,7 @@ async def list_feedback(request: Request) -> Response:
     query = query_params(request, FeedbackQuery)
     async with svc.db.read() as session:
         if query.task_id is not None:
-            task = await task_store.get_task(session, task_id=query.task_id)
-            if task is None or task.user_id != identity.user_id:
-                raise not_found(f"Task with ID '{query.task_id}' not found.", "task_not_found")
+            await owned_task(session, identity, query.task_id)
         where = feedback_store.FeedbackFilter(
             user_id=identity.user_id,
             start_ms=start_ms,

@@ -5,20 +5,15 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.actions import session_not_found
+from app.actions import owned_session, owned_task
 from app.api.parsing import json_body
 from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch
-from app.errors import not_found
 from app.events import TaskCreated, TaskFinished, TaskUpdated
 from app.identity import current_identity
 from app.state import services
 from app.store import sessions as session_store
 from app.store import tasks as task_store
 from app.views_model import SessionView, TaskView
-
-
-def task_not_found(task_id: str) -> Exception:
-    return not_found(f"Task with ID '{task_id}' not found.", "task_not_found")
 
 
 async def create_session(request: Request) -> Response:
@@ -42,11 +37,7 @@ async def create_task(request: Request) -> Response:
     body = await json_body(request, TaskIn)
     identity = current_identity(request)
     async with services(request).writer.transaction() as tx:
-        chat = await session_store.get_owned_session(
-            tx.session, session_id=session_id, user_id=identity.user_id
-        )
-        if chat is None:
-            raise session_not_found(session_id)
+        chat = await owned_session(tx.session, identity, session_id)
         row = await task_store.create_task(
             tx.session,
             chat_session=chat,
@@ -68,9 +59,7 @@ async def update_task(request: Request) -> Response:
     body = await json_body(request, TaskPatch)
     identity = current_identity(request)
     async with services(request).writer.transaction() as tx:
-        row = await task_store.get_task(tx.session, task_id=task_id)
-        if row is None or row.user_id != identity.user_id:
-            raise task_not_found(task_id)
+        row = await owned_task(tx.session, identity, task_id)
         await task_store.update_task(
             tx.session,
             task=row,
@@ -89,9 +78,7 @@ async def add_task_event(request: Request) -> Response:
     body = await json_body(request, TaskEventIn)
     identity = current_identity(request)
     async with services(request).writer.transaction() as tx:
-        row = await task_store.get_task(tx.session, task_id=task_id)
-        if row is None or row.user_id != identity.user_id:
-            raise task_not_found(task_id)
+        await owned_task(tx.session, identity, task_id)
         event = await task_store.add_task_event(
             tx.session,
             task_id=task_id,
@@ -114,10 +101,6 @@ async def list_session_tasks(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     identity = current_identity(request)
     async with services(request).db.read() as session:
-        chat = await session_store.get_owned_session(
-            session, session_id=session_id, user_id=identity.user_id
-        )
-        if chat is None:
-            raise session_not_found(session_id)
+        await owned_session(session, identity, session_id)
         rows = await task_store.list_tasks(session, session_id=session_id)
     return JSONResponse([TaskView.of(row).to_json() for row in rows])

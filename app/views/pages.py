@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.actions import session_not_found
+from app.actions import owned_session
 from app.identity import current_identity
 from app.state import services
 from app.store import sessions as session_store
@@ -56,11 +56,7 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
     cursor = svc.hub.cursor(session_id)
     async with svc.db.read() as session:
-        chat_row = await session_store.get_owned_session(
-            session, session_id=session_id, user_id=identity.user_id
-        )
-        if chat_row is None:
-            raise session_not_found(session_id)
+        chat_row = await owned_session(session, identity, session_id)
         rows = await task_store.list_tasks(session, session_id=session_id)
     return svc.templates.TemplateResponse(
         request,

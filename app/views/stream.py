@@ -9,11 +9,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.actions import session_not_found
+from app.actions import owned_session
 from app.identity import current_identity
 from app.live_updates import TRANSCRIPT
 from app.state import Services, services
-from app.store import sessions as session_store
 from app.store import tasks as task_store
 from app.views_model import TaskView
 
@@ -25,11 +24,7 @@ async def session_events(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     identity = current_identity(request)
     async with svc.db.read() as session:
-        owned = await session_store.get_owned_session(
-            session, session_id=session_id, user_id=identity.user_id
-        )
-    if owned is None:
-        raise session_not_found(session_id)
+        await owned_session(session, identity, session_id)
     last_event_id = request.headers.get("last-event-id") or request.query_params.get("after")
     return EventSourceResponse(
         _events(svc, request, session_id, last_event_id),
