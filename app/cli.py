@@ -14,6 +14,9 @@ from app.settings import Settings, load_settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedback-widget")
     commands = parser.add_subparsers(dest="command", required=True)
+    retention = commands.add_parser("retention", help="data retention")
+    retention.add_argument("action", choices=["run"], help="run: one cleanup pass now")
+    retention.add_argument("--config", help="config file")
     for name, help_text in (("serve", "run the web server"), ("migrate", "apply migrations")):
         command = commands.add_parser(name, help=help_text)
         command.add_argument(
@@ -69,11 +72,32 @@ async def _unmigrated(settings: Settings) -> str | None:
     return f"the database is not at schema revision {head}; run `feedback-widget migrate`"
 
 
+async def _retention(settings: Settings) -> str:
+    from app.db import create_database, database_url_for
+    from app.retention import run_retention
+
+    retention = settings.app.app_config.data_retention
+    if not retention.enabled:
+        return "data retention is disabled (data_retention.enabled: false); nothing deleted"
+    db = create_database(database_url_for(settings.session_service))
+    try:
+        return str(await run_retention(db, retention))
+    finally:
+        await db.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = _load(args.config)
     if args.command == "migrate":
         print(asyncio.run(_migrate(settings)))
+        return
+    if args.command == "retention":
+        problem = asyncio.run(_unmigrated(settings))
+        if problem:
+            print(f"feedback-widget: {problem}", file=sys.stderr)
+            raise SystemExit(2)
+        print(asyncio.run(_retention(settings)))
         return
     import uvicorn
 

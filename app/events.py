@@ -1,14 +1,17 @@
 """Domain events and the in-process bus they are published on after commit.
 
-Listeners are called synchronously and must not block: the SSE hub only
-renders and enqueues; later broker publishers hand off to their own tasks.
+Listeners are called synchronously after commit and must not block: the SSE hub
+renders and enqueues, the outbox dispatcher is only woken. Stagers run inside the
+transaction instead, for writes that must commit with the change itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.views_model import FeedbackView, TaskView
 
@@ -42,11 +45,23 @@ class FeedbackSubmitted:
 
 DomainEvent = TaskCreated | TaskUpdated | TaskFinished | FeedbackSubmitted
 Listener = Callable[[DomainEvent], None]
+# Runs inside the writing transaction, before commit: what it writes commits or rolls back
+# together with the change that raised the event (the transactional outbox).
+Stager = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
 
 
 class EventBus:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._stagers: list[Stager] = []
+
+    def add_stager(self, stager: Stager) -> None:
+        self._stagers.append(stager)
+
+    async def stage(self, session: AsyncSession, events: list[DomainEvent]) -> None:
+        for event in events:
+            for stager in self._stagers:
+                await stager(session, event)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)

@@ -125,3 +125,32 @@ class Feedback(Base):
         Index("ix_feedback_created", "created_time"),
         Index("ix_feedback_rating_created", "rating", "created_time"),
     )
+
+
+class OutboxEvent(Base):
+    """An event waiting for (or done with) delivery to one destination.
+
+    Written in the same transaction as the feedback it announces; `seq` gives the commit
+    order that delivery keeps per session and destination.
+    """
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    destination: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[str] = mapped_column(String(ID_MAX_CHARS))
+    feedback_id: Mapped[str | None] = mapped_column(String(36))
+    topic: Mapped[str | None] = mapped_column(String(1024))
+    payload: Mapped[str] = mapped_column(Text)
+    created_time: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_time: Mapped[int] = mapped_column(BigInteger)
+    claimed_until: Mapped[int | None] = mapped_column(BigInteger)
+    delivered_time: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_outbox_queue", "destination", "session_id", "delivered_time", "seq"),
+        Index("ix_outbox_due", "delivered_time", "next_attempt_time"),
+    )

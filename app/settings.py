@@ -6,6 +6,7 @@ Every field carries a description; the README must document each key path
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -13,11 +14,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from app.envsubst import format_path, substitute
 from app.errors import ConfigError
 
+log = logging.getLogger("feedback_widget.settings")
 CONFIG_ENV_VAR = "FEEDBACK_WIDGET_CONFIG"
 DEFAULT_CONFIG_PATH = "shared_config.yaml"
 
@@ -88,6 +97,91 @@ class LimitsSettings(_Frozen):
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")
 
 
+class BrokerSettings(_Frozen):
+    url: str = Field(
+        "mqtt://127.0.0.1:1883",
+        description="MQTT broker, `mqtt://` or `mqtts://`, `user:pass@` allowed (Solace PubSub+, "
+        "Mosquitto, EMQX and HiveMQ all speak MQTT).",
+    )
+    client_id: str | None = Field(None, description="MQTT client id; generated when unset.")
+    qos: Literal[0, 1, 2] = Field(1, description="MQTT quality of service for feedback events.")
+
+    @field_validator("url")
+    @classmethod
+    def _mqtt_scheme(cls, url: str) -> str:
+        if not url.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("must be an mqtt:// or mqtts:// URL")
+        return url
+
+
+class WebhookSettings(_Frozen):
+    url: str = Field(description="Receiver of an HTTP POST of each event's JSON.")
+    secret: str = Field(min_length=1, description="HMAC-SHA256 key for the signature header.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_scheme(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return url
+
+
+class FeedbackPublishingSettings(_Frozen):
+    enabled: bool = Field(False, description="Publish every feedback submission as an event.")
+    topic: str = Field(
+        "sam/feedback/v1", min_length=1, description="MQTT topic, used verbatim after substitution."
+    )
+    include_task_info: Literal["none", "summary", "stim"] = Field(
+        "none", description="Task detail in each event: none, summary or stim (full event log)."
+    )
+    max_payload_size_bytes: int = Field(
+        9_000_000, ge=1, description="A larger stim payload falls back to summary."
+    )
+    broker: BrokerSettings | None = Field(None, description="The MQTT broker; none means no MQTT.")
+    webhooks: tuple[WebhookSettings, ...] = Field((), description="HTTP receivers of each event.")
+    retry_max_seconds: float = Field(
+        60, gt=0, description="Longest wait between delivery attempts (exponential backoff)."
+    )
+    warn_pending_seconds: float = Field(
+        300, gt=0, description="Log a WARNING while an event has waited longer than this."
+    )
+
+
+class DataRetentionSettings(_Frozen):
+    enabled: bool = Field(True, description="Delete old feedback and tasks on a schedule.")
+    feedback_retention_days: int = Field(90, description="Feedback older than this is deleted.")
+    task_retention_days: int = Field(90, description="Tasks (and their events) older than this.")
+    cleanup_interval_hours: float = Field(24, description="Time between cleanup passes.")
+    batch_size: int = Field(1000, description="Rows deleted per transaction (1..10000).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clamp(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        clamped = dict(data)
+        for key, low, high in (
+            ("feedback_retention_days", 1, None),
+            ("task_retention_days", 1, None),
+            ("cleanup_interval_hours", 1, None),
+            ("batch_size", 1, 10_000),
+        ):
+            value = clamped.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue  # absent, or a type error the field itself reports
+            if value < low:
+                log.warning(
+                    "data_retention.%s %s is below minimum %s; using %s", key, value, low, low
+                )
+                clamped[key] = low
+            elif high is not None and value > high:
+                log.warning(
+                    "data_retention.%s %s exceeds maximum %s; using %s", key, value, high, high
+                )
+                clamped[key] = high
+        return clamped
+
+
 class AppConfig(_Frozen):
     frontend_collect_feedback: bool = Field(
         False, description="Show Like/Dislike after completed responses and accept feedback."
@@ -99,6 +193,12 @@ class AppConfig(_Frozen):
     auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
     sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
+    feedback_publishing: FeedbackPublishingSettings = Field(
+        default_factory=FeedbackPublishingSettings, description="Feedback events to MQTT/webhooks."
+    )
+    data_retention: DataRetentionSettings = Field(
+        default_factory=DataRetentionSettings, description="Scheduled deletion of old rows."
+    )
 
 
 class AppSettings(_Frozen):
@@ -169,6 +269,12 @@ def settings_from_mapping(raw: Any, env: Mapping[str, str] | None = None) -> Set
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError("\n".join(_describe(error) for error in exc.errors())) from None
+    publishing = settings.apps[0].app_config.feedback_publishing if settings.apps else None
+    if publishing and publishing.enabled and publishing.broker is None and not publishing.webhooks:
+        raise ConfigError(
+            "apps[0].app_config.feedback_publishing: enabled, but neither broker nor webhooks "
+            "is set"
+        )
     if len(settings.apps) != 1:
         raise ConfigError(f"apps: exactly one app is required (got {len(settings.apps)})")
     if settings.session_service.type == "sql" and not settings.session_service.database_url:

@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 from app.db import Database
 from app.events import EventBus
 from app.live import LiveHub
+from app.publishing.setup import Publishing
 from app.rendering import Partials
 from app.runner import TaskRunner
 from app.settings import FeedbackAvailability, Settings
@@ -28,6 +29,7 @@ class Services:
     runner: TaskRunner
     templates: Jinja2Templates
     partials: Partials
+    publishing: Publishing | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -31,6 +31,7 @@ class Writer:
         async with self.db.write() as session:
             tx = Transaction(session)
             yield tx
+            await self.bus.stage(session, tx.events)
         # Reached only when the commit succeeded; a rollback drops the events with it.
         for event in tx.events:
             self.bus.publish(event)

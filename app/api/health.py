@@ -1,4 +1,4 @@
-"""GET /api/v1/health: is the database reachable, and what is the live hub holding."""
+"""GET /api/v1/health: database reachability, live-update load and the outbox backlog."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.clock import now_ms
+from app.publishing import outbox
 from app.state import services
 
 
 async def health(request: Request) -> Response:
     svc = services(request)
+    pending: dict[str, object] | None = None
     try:
         async with svc.db.read() as session:
             await session.execute(text("SELECT 1"))
+            pending = (await outbox.stats(session)).to_json(now_ms())
         database = "ok"
     except Exception as exc:
         database = f"unavailable: {type(exc).__name__}"
@@ -25,5 +29,6 @@ async def health(request: Request) -> Response:
             "channels": svc.hub.channel_count(),
         },
         "agent_tasks_running": svc.runner.running,
+        "outbox": {"publishing_enabled": svc.publishing is not None, **(pending or {})},
     }
     return JSONResponse(body, status_code=200 if database == "ok" else 503)

@@ -1,0 +1,1 @@
+"""Feedback events: built and stored in the outbox at commit, delivered by the dispatcher."""

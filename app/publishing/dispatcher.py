@@ -1,0 +1,131 @@
+"""Delivers outbox events in the background: at least once, in order per session, with backoff.
+
+A failing destination never blocks the request that created the event; its events wait in
+the outbox (surviving restarts) and are retried with exponential backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+
+from app.clock import now_ms
+from app.db import Database
+from app.models import OutboxEvent
+from app.publishing import outbox
+from app.publishing.transports import DeliveryError, Transport
+
+log = logging.getLogger("feedback_widget.publishing")
+LEASE_MS = 30_000
+BATCH = 100
+IDLE_POLL_SECONDS = 1.0
+FIRST_RETRY_SECONDS = 0.5
+
+
+def retry_delay(attempts: int, cap_seconds: float) -> float:
+    """Exponential backoff with jitter: 0.5 s, 1 s, 2 s ... up to the cap, times 0.5..1."""
+    base = min(cap_seconds, FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
+    return float(base * random.uniform(0.5, 1.0))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        transports: dict[str, Transport],
+        retry_max_seconds: float,
+        warn_pending_seconds: float,
+    ) -> None:
+        self._db = db
+        self._transports = transports
+        self._retry_max = retry_max_seconds
+        self._warn_after_ms = int(warn_pending_seconds * 1000)
+        self._wake = asyncio.Event()
+        self._last_warning = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for transport in self._transports.values():
+            await transport.close()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                handled = await self.deliver_due()
+                await self._warn_if_stale()
+            except Exception:
+                log.exception("outbox dispatch pass failed; retrying")
+                handled = 0
+            if handled == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+
+    async def deliver_due(self) -> int:
+        """One pass: lease the due queue heads and try each. Returns how many were tried."""
+        async with self._db.write() as session:
+            claimed = await outbox.claim_due(session, now=now_ms(), lease_ms=LEASE_MS, limit=BATCH)
+            work = [(row.seq, row) for row in claimed]
+        unreachable: dict[str, int] = {}  # destination -> when to try it again
+        for seq, event in work:
+            retry_at = unreachable.get(event.destination)
+            if retry_at is not None:
+                # Not attempted: wait with the destination, keeping this event's own counts.
+                async with self._db.write() as session:
+                    await outbox.postpone(session, seq=seq, retry_at=retry_at)
+                continue
+            error = await self._send(event)
+            async with self._db.write() as session:
+                if error is None:
+                    await outbox.mark_delivered(session, seq=seq, now=now_ms())
+                else:
+                    delay = retry_delay(event.attempts + 1, self._retry_max)
+                    retry_at = now_ms() + int(delay * 1000)
+                    unreachable[event.destination] = retry_at
+                    await outbox.mark_failed(session, seq=seq, error=error, retry_at=retry_at)
+        return len(work)
+
+    async def _send(self, event: OutboxEvent) -> str | None:
+        """Deliver one event; the error text when it failed."""
+        transport = self._transports.get(event.destination)
+        if transport is None:
+            return f"destination {event.destination} is no longer configured"
+        try:
+            await transport.send(event)
+        except DeliveryError as exc:
+            return str(exc)
+        except Exception as exc:
+            log.exception("unexpected error delivering outbox event %s", event.event_id)
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    async def _warn_if_stale(self) -> None:
+        now = now_ms()
+        if now - self._last_warning < min(self._warn_after_ms, 60_000):
+            return
+        async with self._db.read() as session:
+            current = await outbox.stats(session)
+        if (
+            current.oldest_pending_ms is not None
+            and now - current.oldest_pending_ms > self._warn_after_ms
+        ):
+            self._last_warning = now
+            log.warning(
+                "%d feedback event(s) undelivered; the oldest has waited %.0f s (last error: %s)",
+                current.pending,
+                (now - current.oldest_pending_ms) / 1000,
+                current.last_error,
+            )

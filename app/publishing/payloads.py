@@ -1,0 +1,104 @@
+"""SAM's feedback event payloads in `none`, `summary` and `stim` detail, with size fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from app.models import Feedback, Task, TaskEvent
+
+log = logging.getLogger(__name__)
+STIM_LOG_VERSION = "2.0"
+
+
+def feedback_part(feedback: Feedback) -> dict[str, Any]:
+    return {
+        "id": feedback.id,
+        "task_id": feedback.task_id,
+        "session_id": feedback.session_id,
+        "feedback_type": feedback.rating,
+        "feedback_text": feedback.comment,
+        "user_id": feedback.user_id,
+        "created_time": feedback.created_time,
+    }
+
+
+def task_summary(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "user_id": task.user_id,
+        "session_id": task.session_id,
+        "agent_id": task.agent_id,
+        "status": task.status,
+        "start_time": task.start_time,
+        "end_time": task.end_time,
+        "initial_request_text": task.request_text,
+        "model": task.model,
+        "prompt_version": task.prompt_version,
+    }
+
+
+def task_stim_data(task: Task, events: list[TaskEvent]) -> dict[str, Any]:
+    return {
+        "invocation_details": {
+            "log_file_version": STIM_LOG_VERSION,
+            "task_id": task.id,
+            "user_id": task.user_id,
+            "start_time": task.start_time,
+            "end_time": task.end_time,
+            "status": task.status,
+            "initial_request_text": task.request_text,
+        },
+        "invocation_flow": [
+            {
+                "id": str(event.id),
+                "created_time": event.created_time,
+                "topic": event.topic,
+                "direction": event.direction,
+                "payload": event.payload,
+            }
+            for event in events
+        ],
+    }
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def build_payload(
+    *,
+    event_id: str,
+    mode: str,
+    max_bytes: int,
+    feedback: Feedback,
+    task: Task | None,
+    events: list[TaskEvent],
+) -> str:
+    """The event's JSON text. A missing task sends the feedback part alone, never fails."""
+    payload: dict[str, Any] = {"event_id": event_id, "feedback": feedback_part(feedback)}
+    if task is None or mode == "none":
+        return encode(payload)
+    if mode == "summary":
+        return encode({**payload, "task_summary": task_summary(task)})
+    full = encode({**payload, "task_stim_data": task_stim_data(task, events)})
+    size = len(full.encode("utf-8"))
+    if size <= max_bytes:
+        return full
+    log.info(
+        "feedback event %s: stim payload is %d bytes, over the %d-byte limit; sending summary",
+        event_id,
+        size,
+        max_bytes,
+    )
+    return encode(
+        {
+            **payload,
+            "task_summary": task_summary(task),
+            "truncation_details": {
+                "strategy": "fallback_to_summary",
+                "reason": "payload_too_large",
+            },
+        }
+    )

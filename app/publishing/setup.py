@@ -1,0 +1,90 @@
+"""Wires feedback publishing onto the event bus: a stager writes the outbox, a listener wakes
+the dispatcher. Nothing else calls the publisher."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from app.events import DomainEvent, EventBus, FeedbackSubmitted, Stager
+from app.models import Feedback, Task
+from app.publishing import outbox
+from app.publishing.dispatcher import Dispatcher
+from app.publishing.payloads import build_payload
+from app.publishing.transports import MqttTransport, Transport, WebhookTransport
+from app.settings import FeedbackPublishingSettings
+from app.store import tasks as task_store
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class Publishing:
+    dispatcher: Dispatcher
+    http: httpx.AsyncClient | None
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+        if self.http is not None:
+            await self.http.aclose()
+
+
+def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str]) -> Stager:
+    async def stage(session: AsyncSession, event: DomainEvent) -> None:
+        if not isinstance(event, FeedbackSubmitted):
+            return
+        feedback = await session.get(Feedback, event.feedback.id)
+        if feedback is None:
+            return
+        task = await session.get(Task, feedback.task_id) if feedback.task_id else None
+        events = []
+        if task is not None and settings.include_task_info == "stim":
+            events = await task_store.list_task_events(session, task_id=task.id)
+        event_id = str(uuid.uuid4())
+        payload = build_payload(
+            event_id=event_id,
+            mode=settings.include_task_info,
+            max_bytes=settings.max_payload_size_bytes,
+            feedback=feedback,
+            task=task,
+            events=events,
+        )
+        await outbox.enqueue(
+            session,
+            destinations=destinations,
+            event_id=event_id,
+            session_id=feedback.session_id,
+            feedback_id=feedback.id,
+            topic=settings.topic,
+            payload=payload,
+        )
+
+    return stage
+
+
+def start_publishing(
+    settings: FeedbackPublishingSettings, *, db: Database, bus: EventBus
+) -> Publishing | None:
+    if not settings.enabled:
+        return None
+    transports: dict[str, Transport] = {}
+    if settings.broker is not None:
+        transports[outbox.MQTT] = MqttTransport(settings.broker)
+    http = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if settings.webhooks else None
+    for index, webhook in enumerate(settings.webhooks):
+        assert http is not None
+        transports[outbox.webhook_destination(index)] = WebhookTransport(webhook, http)
+    dispatcher = Dispatcher(
+        db=db,
+        transports=transports,
+        retry_max_seconds=settings.retry_max_seconds,
+        warn_pending_seconds=settings.warn_pending_seconds,
+    )
+    bus.add_stager(outbox_stager(settings, list(transports)))
+    bus.subscribe(lambda event: dispatcher.wake() if isinstance(event, FeedbackSubmitted) else None)
+    dispatcher.start()
+    return Publishing(dispatcher, http)
