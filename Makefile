@@ -6,7 +6,7 @@ CONFIG ?= shared_config.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install migrate browser screenshots bench clean
+.PHONY: run test lint install migrate test-tools screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,10 @@ migrate: install
 run: migrate
 	$(BIN)/feedback-widget serve --config $(CONFIG) --host $(HOST) --port $(PORT)
 
-browser:
-	./scripts/ensure-chromium.sh
+test-tools:
+	./scripts/ensure-test-tools.sh
 
-test: install browser
+test: install test-tools
 	$(BIN)/python -m pytest
 
 lint: install
@@ -39,7 +39,7 @@ lint: install
 bench: install
 	$(BIN)/python scripts/bench.py
 
-screenshots: install browser
+screenshots: install test-tools
 	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py
 
 clean:

@@ -26,7 +26,9 @@ from app.error_handlers import EXCEPTION_HANDLERS
 from app.events import EventBus
 from app.live import LiveHub
 from app.live_updates import attach_live_updates
+from app.publishing.setup import start_publishing
 from app.rendering import STATIC_DIR, Partials, build_templates
+from app.retention import retention_loop
 from app.runner import TaskRunner
 from app.settings import Settings, load_settings
 from app.state import Services
@@ -95,15 +97,26 @@ def create_app(settings: Settings) -> Starlette:
         partials = Partials(templates, feedback.enabled, app_config.agent.name)
         runner = TaskRunner(writer=writer, agent=build_agent(app_config.agent))
         attach_live_updates(bus, hub, partials)
-        services = Services(settings, feedback, db, bus, writer, hub, runner, templates, partials)
-        sweeper = asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper")
+        publishing = start_publishing(app_config.feedback_publishing, db=db, bus=bus)
+        services = Services(
+            settings, feedback, db, bus, writer, hub, runner, templates, partials, publishing
+        )
+        background = [asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper")]
+        if app_config.data_retention.enabled:
+            cleanup = retention_loop(db, app_config.data_retention)
+            background.append(asyncio.create_task(cleanup, name="data-retention"))
+        else:
+            log.warning("Data retention is disabled: old feedback and tasks are kept forever.")
         try:
             yield {"services": services}
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runner.shutdown()
+            if publishing is not None:
+                await publishing.stop()
             await db.dispose()
 
     return Starlette(

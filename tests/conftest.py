@@ -19,7 +19,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.settings import Settings, settings_from_mapping
 from app.state import Services
-from tests.support import config_dict
+from tests.support import config_dict, postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +76,9 @@ async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
     """Build a fresh app (own database) with a config built from config_dict(**options)."""
     stack: list[tuple[LifespanManager, httpx.AsyncClient]] = []
 
-    async def build(**options: Any) -> Harness:
+    async def build(*, env: dict[str, str] | None = None, **options: Any) -> Harness:
         options.setdefault("database_url", sqlite_url)
-        settings: Settings = settings_from_mapping(config_dict(**options), env={})
+        settings: Settings = settings_from_mapping(config_dict(**options), env=env or {})
         app = create_app(settings)
         manager = LifespanManager(app)
         await manager.__aenter__()
@@ -105,3 +105,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Once Playwright's sync API starts, it keeps an event loop running on the main thread for
     # the rest of the session, which asyncio tests cannot share: run browser tests last.
     items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async with postgres_database() as url:
+        db = create_database(async_url(url))
+        try:
+            await upgrade(db.engine)
+        finally:
+            await db.dispose()
+        yield url

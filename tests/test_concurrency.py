@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.db import async_url, create_database
-from app.migrate import upgrade
 from tests.conftest import HarnessFactory
-from tests.support import config_dict, postgres_database, running_server, write_config
+from tests.support import config_dict, running_server, write_config
 
 ATTEMPTS = 50
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    async with postgres_database() as url:
-        db = create_database(async_url(url))
-        try:
-            await upgrade(db.engine)
-        finally:
-            await db.dispose()
-        yield url
 
 
 async def race(clients: list[httpx.AsyncClient], session_id: str, task_id: str) -> Counter[int]:

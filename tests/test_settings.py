@@ -150,3 +150,34 @@ def test_cli_uses_the_config_environment_variable(tmp_path: Path) -> None:
     result = run_cli("migrate", env={"FEEDBACK_WIDGET_CONFIG": str(path)})
     assert result.returncode == 2
     assert "NOPE_NOT_SET is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("publishing", "expected"),
+    [
+        (
+            {"enabled": True, "include_task_info": "full", "broker": {}},
+            "apps[0].app_config.feedback_publishing.include_task_info: Input should be 'none', "
+            "'summary' or 'stim' (got 'full')",
+        ),
+        (
+            {"enabled": True, "broker": {"url": "amqp://x"}},
+            "apps[0].app_config.feedback_publishing.broker.url: must be an mqtt:// or mqtts:// URL "
+            "(got 'amqp://x')",
+        ),
+        (
+            {"enabled": True, "webhooks": [{"url": "https://h/x"}]},
+            "apps[0].app_config.feedback_publishing.webhooks[0].secret: required key is missing",
+        ),
+        (
+            {"enabled": True},
+            "apps[0].app_config.feedback_publishing: enabled, but neither broker nor "
+            "webhooks is set",
+        ),
+    ],
+)
+def test_publishing_config_errors_name_the_key_path(
+    publishing: dict[str, Any], expected: str
+) -> None:
+    data = config_dict(database_url="sqlite:///x.db", feedback_publishing=publishing)
+    assert error_for(data) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -46,6 +47,7 @@ class MqttTransport:
         self._qos = settings.qos
         self._timeout = timeout
         self._client: aiomqtt.Client | None = None
+        self._watcher: asyncio.Task[None] | None = None
 
     async def _connected(self) -> aiomqtt.Client:
         if self._client is None:
@@ -64,7 +66,16 @@ class MqttTransport:
             except aiomqtt.MqttError as exc:
                 raise DeliveryError(f"cannot connect to MQTT broker: {exc}") from exc
             self._client = client
+            self._watcher = asyncio.create_task(self._watch(client), name="mqtt-connection-watch")
         return self._client
+
+    async def _watch(self, client: aiomqtt.Client) -> None:
+        """Notice a dropped connection as it happens (aiomqtt reports it through `messages`)."""
+        with contextlib.suppress(aiomqtt.MqttError):
+            async for _message in client.messages:
+                pass
+        if self._client is client:
+            self._client = None
 
     async def send(self, event: OutboxEvent) -> None:
         client = await self._connected()
@@ -84,6 +95,11 @@ class MqttTransport:
 
     async def close(self) -> None:
         client, self._client = self._client, None
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.__aexit__(None, None, None)

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.clock import now_ms
+from app.db import Database, async_url, create_database
+from app.models import ChatSession, Feedback, OutboxEvent, Task, TaskEvent
+from app.retention import DAY_MS, run_retention
+from app.settings import DataRetentionSettings, settings_from_mapping
+from tests.support import config_dict, run_cli, write_config
+
+NOW = now_ms()
+
+
+@pytest.fixture
+async def db(sqlite_url: str) -> AsyncIterator[Database]:
+    database = create_database(async_url(sqlite_url))
+    yield database
+    await database.dispose()
+
+
+def retention(**values: Any) -> DataRetentionSettings:
+    return DataRetentionSettings.model_validate(values)
+
+
+async def add_rows(
+    db: Database, *, feedback_days: tuple[int, ...] = (), task_days: tuple[int, ...] = ()
+) -> None:
+    """Tasks (each with an event) and feedback created `days` ago, in session 's'."""
+    async with db.write() as session:
+        session.add(ChatSession(id="s", user_id="u", created_at=0, metadata_={}))
+        await session.flush()
+        for number, days in enumerate(task_days):
+            task_id = f"task-{number}"
+            session.add(Task(id=task_id, session_id="s", user_id="u", status="completed",
+                             request_text="q", response_text="a", metadata_={},
+                             start_time=NOW - days * DAY_MS))  # fmt: skip
+            await session.flush()
+            session.add(TaskEvent(task_id=task_id, created_time=0, direction="request", payload={}))
+        for number, days in enumerate(feedback_days):
+            session.add(Feedback(id=f"fb-{number}", task_id=None, session_id="s", user_id="u",
+                                 key="thumbs", rating="up", weight=1, source="customer",
+                                 metadata_={}, created_time=NOW - days * DAY_MS))  # fmt: skip
+
+
+async def count(db: Database, model: type[Any]) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_only_feedback_older_than_the_retention_goes(db: Database) -> None:
+    await add_rows(db, feedback_days=(100, 10))
+    counts = await run_retention(db, retention(feedback_retention_days=90))
+    async with db.read() as session:
+        kept = (await session.scalars(select(Feedback.id))).all()
+    assert (counts.feedback, list(kept)) == (1, ["fb-1"])
+
+
+async def test_ten_old_and_five_new_leave_five(db: Database) -> None:
+    await add_rows(db, feedback_days=(120,) * 10 + (5,) * 5, task_days=(120,) * 10 + (5,) * 5)
+    counts = await run_retention(db, retention())
+    assert (counts.feedback, counts.tasks) == (10, 10)
+    assert (await count(db, Feedback), await count(db, Task), await count(db, TaskEvent)) == (
+        5,
+        5,
+        5,
+    )
+
+
+async def test_task_and_feedback_retention_are_independent(db: Database) -> None:
+    await add_rows(db, task_days=(40,))
+    async with db.write() as session:
+        session.add(Feedback(id="recent", task_id="task-0", session_id="s", user_id="u",
+                             key="thumbs", rating="down", weight=1, source="customer",
+                             metadata_={}, created_time=NOW - 10 * DAY_MS))  # fmt: skip
+    await run_retention(db, retention(task_retention_days=30, feedback_retention_days=90))
+    async with db.read() as session:
+        feedback = await session.get(Feedback, "recent")
+    assert await count(db, Task) == 0 and await count(db, TaskEvent) == 0
+    assert feedback is not None and feedback.task_id is None
+
+
+async def test_disabled_deletes_nothing(db: Database) -> None:
+    await add_rows(db, feedback_days=(400,), task_days=(400,))
+    counts = await run_retention(db, retention(enabled=False))
+    assert (counts.feedback, counts.tasks) == (0, 0)
+    assert (await count(db, Feedback), await count(db, Task)) == (1, 1)
+
+
+async def test_an_empty_database_is_fine(db: Database) -> None:
+    counts = await run_retention(db, retention())
+    assert (counts.feedback, counts.tasks, counts.outbox) == (0, 0, 0)
+
+
+async def test_batches_respect_batch_size(db: Database) -> None:
+    await add_rows(db, feedback_days=(200,) * 10)
+    deletes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("DELETE FROM feedback"):
+            deletes.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    counts = await run_retention(db, retention(batch_size=3))
+    assert counts.feedback == 10
+    assert len(deletes) == 4  # 3 + 3 + 3 + 1, stopping at the short batch
+
+
+async def test_delivered_outbox_rows_are_cleaned_but_pending_ones_never(db: Database) -> None:
+    await add_rows(db)
+    old = NOW - 200 * DAY_MS
+    async with db.write() as session:
+        for seq, delivered in ((1, old), (2, None), (3, NOW)):
+            session.add(OutboxEvent(seq=seq, event_id=f"e{seq}", destination="mqtt", session_id="s",
+                                    payload="{}", created_time=old, attempts=0,
+                                    next_attempt_time=old, delivered_time=delivered))  # fmt: skip
+    counts = await run_retention(db, retention())
+    async with db.read() as session:
+        left = sorted((await session.scalars(select(OutboxEvent.seq))).all())
+    assert (counts.outbox, left) == (1, [2, 3])
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"feedback_retention_days": 0}, "feedback_retention_days 0 is below minimum 1; using 1"),
+        ({"task_retention_days": -5}, "task_retention_days -5 is below minimum 1; using 1"),
+        ({"cleanup_interval_hours": 0.5}, "cleanup_interval_hours 0.5 is below minimum 1; using 1"),
+        ({"batch_size": 0}, "batch_size 0 is below minimum 1; using 1"),
+        ({"batch_size": 50_000}, "batch_size 50000 exceeds maximum 10000; using 10000"),
+    ],
+)
+def test_clamping_warns(
+    values: dict[str, Any], message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        settings = retention(**values)
+    assert [r.getMessage() for r in caplog.records] == [f"data_retention.{message}"]
+    key = next(iter(values))
+    assert getattr(settings, key) == (10_000 if values[key] == 50_000 else 1)
+
+
+def test_a_valid_config_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        retention(feedback_retention_days=30, batch_size=500)
+        settings_from_mapping(config_dict(database_url="sqlite:///x.db"), {})
+    assert caplog.records == []
+
+
+def test_cli_runs_one_pass_and_prints_counts(tmp_path: Path, sqlite_url: str) -> None:
+    import sqlite3
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO sessions VALUES ('s', 'u', NULL, NULL, 0, '{}')")
+        connection.execute(
+            "INSERT INTO feedback (id, session_id, user_id, key, weight, source, metadata,"
+            " created_time) VALUES ('old', 's', 'u', 'thumbs', 1, 'customer', '{}', 0)"
+        )
+    config = write_config(tmp_path / "c.yaml", config_dict(database_url=sqlite_url))
+    result = run_cli("retention", "run", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "deleted 1 feedback, 0 tasks, 0 delivered outbox events"
+
+
+async def test_startup_warns_when_retention_is_disabled(
+    make_harness: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="feedback_widget"):
+        await make_harness(data_retention={"enabled": False})
+    assert any("Data retention is disabled" in r.getMessage() for r in caplog.records)
