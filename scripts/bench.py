@@ -7,6 +7,7 @@ feedback submission, the chat page with 20 turns, and the feedback listing.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -36,9 +37,29 @@ def timed(label: str, call: Callable[[int], httpx.Response], expected: int) -> N
 
 
 def main() -> None:
+    print("publishing off:")
+    measure({})
+    # The machine's broker (or BENCH_BROKER_URL): what the outbox adds to a submission.
+    broker = os.environ.get("BENCH_BROKER_URL", "mqtt://127.0.0.1:1883")
+    print(f"publishing on (summary, MQTT at {broker}):")
+    measure(
+        {
+            "feedback_publishing": {
+                "enabled": True,
+                "include_task_info": "summary",
+                "broker": {"url": broker},
+            }
+        },
+        only_feedback=True,
+    )
+
+
+def measure(options: dict[str, object], only_feedback: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        config = write_config(Path(folder) / "bench.yaml", config_dict(database_url=url))
+        config = write_config(
+            Path(folder) / "bench.yaml", config_dict(database_url=url, **options)
+        )
         with running_server(config) as base, httpx.Client(base_url=base) as client:
             session_id = client.post("/api/v1/sessions", json={}).json()["id"]
             tasks = []
@@ -71,6 +92,8 @@ def main() -> None:
                 ),
                 202,
             )
+            if only_feedback:
+                return
             timed("GET /chat/{id} (20 turns)", lambda n: client.get(f"/chat/{page_session}"), 200)
             timed(
                 "GET /api/v1/feedback?page_size=20",

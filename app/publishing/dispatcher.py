@@ -21,6 +21,7 @@ log = logging.getLogger("feedback_widget.publishing")
 LEASE_MS = 30_000
 BATCH = 100
 IDLE_POLL_SECONDS = 1.0
+COALESCE_SECONDS = 0.1
 FIRST_RETRY_SECONDS = 0.5
 
 
@@ -73,30 +74,37 @@ class Dispatcher:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    # Let a burst of submissions land first, so one pass carries them all.
+                    await asyncio.sleep(COALESCE_SECONDS)
 
     async def deliver_due(self) -> int:
-        """One pass: lease the due queue heads and try each. Returns how many were tried."""
+        """One pass: lease the due queue heads, try each, settle them all in one transaction.
+
+        Returns how many were tried."""
+        async with self._db.read() as session:
+            if not await outbox.any_due(session, now=now_ms()):
+                return 0
         async with self._db.write() as session:
             claimed = await outbox.claim_due(session, now=now_ms(), lease_ms=LEASE_MS, limit=BATCH)
-            work = [(row.seq, row) for row in claimed]
         unreachable: dict[str, int] = {}  # destination -> when to try it again
-        for seq, event in work:
+        outcomes: list[outbox.Outcome] = []
+        for event in claimed:
             retry_at = unreachable.get(event.destination)
             if retry_at is not None:
-                # Not attempted: wait with the destination, keeping this event's own counts.
-                async with self._db.write() as session:
-                    await outbox.postpone(session, seq=seq, retry_at=retry_at)
+                # Not attempted: it waits with its destination, keeping its own counts.
+                outcomes.append(outbox.Outcome(event.seq, retry_at=retry_at))
                 continue
             error = await self._send(event)
+            if error is None:
+                outcomes.append(outbox.Outcome(event.seq))
+                continue
+            retry_at = now_ms() + int(retry_delay(event.attempts + 1, self._retry_max) * 1000)
+            unreachable[event.destination] = retry_at
+            outcomes.append(outbox.Outcome(event.seq, error=error, retry_at=retry_at))
+        if outcomes:
             async with self._db.write() as session:
-                if error is None:
-                    await outbox.mark_delivered(session, seq=seq, now=now_ms())
-                else:
-                    delay = retry_delay(event.attempts + 1, self._retry_max)
-                    retry_at = now_ms() + int(delay * 1000)
-                    unreachable[event.destination] = retry_at
-                    await outbox.mark_failed(session, seq=seq, error=error, retry_at=retry_at)
-        return len(work)
+                await outbox.settle(session, outcomes, now=now_ms())
+        return len(claimed)
 
     async def _send(self, event: OutboxEvent) -> str | None:
         """Deliver one event; the error text when it failed."""

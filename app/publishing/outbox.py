@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,11 +28,12 @@ async def enqueue(
     topic: str,
     payload: str,
 ) -> None:
-    # Writers of one chat session take turns (a row lock on PostgreSQL; SQLite writers are
-    # serial already), so `seq` order is commit order within the session.
-    await session.execute(
-        select(ChatSession.id).where(ChatSession.id == session_id).with_for_update()
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Writers of one chat session take turns, so `seq` order is commit order within the
+        # session. (SQLite writers are serial already.)
+        await session.execute(
+            select(ChatSession.id).where(ChatSession.id == session_id).with_for_update()
+        )
     now = now_ms()
     for destination in destinations:
         session.add(
@@ -49,6 +50,20 @@ async def enqueue(
             )
         )
     await session.flush()
+
+
+def _due(now: int) -> list[ColumnElement[bool]]:
+    return [
+        OutboxEvent.delivered_time.is_(None),
+        OutboxEvent.next_attempt_time <= now,
+        or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
+    ]
+
+
+async def any_due(session: AsyncSession, *, now: int) -> bool:
+    """A cheap read (no write lock) that tells an idle dispatcher whether to claim."""
+    found = await session.scalar(select(OutboxEvent.seq).where(*_due(now)).limit(1))
+    return found is not None
 
 
 async def claim_due(
@@ -69,48 +84,54 @@ async def claim_due(
         )
         .scalar_subquery()
     )
-    query = (
-        select(OutboxEvent)
-        .where(
-            OutboxEvent.delivered_time.is_(None),
-            OutboxEvent.next_attempt_time <= now,
-            or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
-            OutboxEvent.seq == head,
-        )
+    heads = (
+        select(OutboxEvent.seq)
+        .where(*_due(now), OutboxEvent.seq == head)
         .order_by(OutboxEvent.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list((await session.scalars(query)).all())
-    for row in rows:
-        row.claimed_until = now + lease_ms
-    await session.flush()
-    return rows
+    seqs = list((await session.scalars(heads)).all())
+    if not seqs:
+        return []
+    claimed = OutboxEvent.seq.in_(seqs)
+    await session.execute(update(OutboxEvent).where(claimed).values(claimed_until=now + lease_ms))
+    rows = await session.scalars(select(OutboxEvent).where(claimed).order_by(OutboxEvent.seq))
+    return list(rows.all())
 
 
-async def mark_delivered(session: AsyncSession, *, seq: int, now: int) -> None:
-    row = await session.get(OutboxEvent, seq)
-    if row is not None:
-        row.delivered_time = now
-        row.claimed_until = None
-        row.attempts += 1
-        row.last_error = None
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed event: delivered, failed (error set) or postponed."""
+
+    seq: int
+    error: str | None = None
+    retry_at: int | None = None
 
 
-async def mark_failed(session: AsyncSession, *, seq: int, error: str, retry_at: int) -> None:
-    row = await session.get(OutboxEvent, seq)
-    if row is not None:
-        row.attempts += 1
-        row.last_error = error[:2000]
-        row.next_attempt_time = retry_at
-        row.claimed_until = None
-
-
-async def postpone(session: AsyncSession, *, seq: int, retry_at: int) -> None:
-    row = await session.get(OutboxEvent, seq)
-    if row is not None:
-        row.next_attempt_time = retry_at
-        row.claimed_until = None
+async def settle(session: AsyncSession, outcomes: list[Outcome], *, now: int) -> None:
+    """Record a pass's results; every row's claim is released."""
+    delivered = [o.seq for o in outcomes if o.error is None and o.retry_at is None]
+    if delivered:
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.seq.in_(delivered))
+            .values(
+                delivered_time=now,
+                claimed_until=None,
+                attempts=OutboxEvent.attempts + 1,
+                last_error=None,
+            )
+        )
+    for outcome in outcomes:
+        if outcome.retry_at is None:
+            continue
+        values: dict[str, object] = {"next_attempt_time": outcome.retry_at, "claimed_until": None}
+        if outcome.error is not None:
+            values.update(attempts=OutboxEvent.attempts + 1, last_error=outcome.error[:2000])
+        await session.execute(
+            update(OutboxEvent).where(OutboxEvent.seq == outcome.seq).values(**values)
+        )
 
 
 @dataclass(frozen=True)
