@@ -57,9 +57,7 @@ def main() -> None:
 def measure(options: dict[str, object], only_feedback: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        config = write_config(
-            Path(folder) / "bench.yaml", config_dict(database_url=url, **options)
-        )
+        config = write_config(Path(folder) / "bench.yaml", config_dict(database_url=url, **options))
         with running_server(config) as base, httpx.Client(base_url=base) as client:
             session_id = client.post("/api/v1/sessions", json={}).json()["id"]
             tasks = []
