@@ -405,3 +405,29 @@ async def test_two_dispatchers_on_one_postgres_deliver_each_event_once(
         await subscriber.wait_for(30)
         await asyncio.sleep(1.0)
     assert_all_once_in_order(subscriber.messages, order)
+
+
+async def test_a_slow_pass_hands_back_what_it_could_not_send(
+    make_harness: HarnessFactory, broker: Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.publishing import dispatcher as dispatcher_module
+
+    harness = await make_harness(**publishing(broker))
+    assert harness.services.publishing is not None
+    dispatcher = harness.services.publishing.dispatcher
+    await dispatcher.stop()  # drive passes by hand
+    monkeypatch.setattr(dispatcher_module, "PASS_BUDGET_SECONDS", 0.0)
+    sessions = [await harness.new_session() for _ in range(3)]
+    for session_id in sessions:
+        await give_feedback(harness, session_id, await harness.completed_task(session_id))
+
+    async with subscribed(broker, TOPIC) as subscriber:
+        assert await dispatcher.deliver_due() == 3  # claimed 3, budget spent after the first
+        await subscriber.wait_for(1)
+        async with harness.services.db.read() as session:
+            rows = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq))).all()
+        assert [row.delivered_time is not None for row in rows] == [True, False, False]
+        assert all(row.claimed_until is None and row.attempts == 0 for row in rows[1:])
+        monkeypatch.setattr(dispatcher_module, "PASS_BUDGET_SECONDS", 10.0)
+        assert await dispatcher.deliver_due() == 2
+        await subscriber.wait_for(3)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 
 from app.clock import now_ms
 from app.db import Database
@@ -19,6 +20,7 @@ from app.publishing.transports import DeliveryError, Transport
 
 log = logging.getLogger("feedback_widget.publishing")
 LEASE_MS = 30_000
+PASS_BUDGET_SECONDS = LEASE_MS / 1000 / 3
 BATCH = 100
 IDLE_POLL_SECONDS = 1.0
 COALESCE_SECONDS = 0.1
@@ -88,7 +90,13 @@ class Dispatcher:
             claimed = await outbox.claim_due(session, now=now_ms(), lease_ms=LEASE_MS, limit=BATCH)
         unreachable: dict[str, int] = {}  # destination -> when to try it again
         outcomes: list[outbox.Outcome] = []
+        deadline = time.monotonic() + PASS_BUDGET_SECONDS
         for event in claimed:
+            if outcomes and time.monotonic() > deadline:
+                # Hand the rest back well before the lease ends, so no other process can
+                # claim an event this one is still sending. (The first is always tried.)
+                outcomes.append(outbox.Outcome(event.seq, retry_at=now_ms()))
+                continue
             retry_at = unreachable.get(event.destination)
             if retry_at is not None:
                 # Not attempted: it waits with its destination, keeping its own counts.
