@@ -40,50 +40,43 @@ def _load(path: str | None) -> Settings:
 
 async def _migrate(settings: Settings) -> str:
     from app import migrate
-    from app.db import MEMORY_URL, create_database, database_url_for
+    from app.db import MEMORY_URL, database_url_for, opened_database
 
     url = database_url_for(settings.session_service)
     if url == MEMORY_URL:
         return "the memory session service keeps nothing; there is nothing to migrate"
-    db = create_database(url)
-    try:
+    async with opened_database(url) as db:
         await migrate.upgrade(db.engine)
-    finally:
-        await db.dispose()
-    return f"database at {db.engine.url.render_as_string(hide_password=True)} is up to date"
+        shown = db.engine.url.render_as_string(hide_password=True)
+    return f"database at {shown} is up to date"
 
 
 async def _unmigrated(settings: Settings) -> str | None:
     from app import migrate
-    from app.db import MEMORY_URL, create_database, database_url_for
+    from app.db import MEMORY_URL, database_url_for, opened_database
 
     url = database_url_for(settings.session_service)
     if url == MEMORY_URL:
         return None
-    db = create_database(url)
     try:
-        head = await migrate.pending_revision(db.engine)
+        async with opened_database(url) as db:
+            head = await migrate.pending_revision(db.engine)
     except Exception as exc:
         return f"cannot open the database: {exc}".splitlines()[0]
-    finally:
-        await db.dispose()
     if head is None:
         return None
     return f"the database is not at schema revision {head}; run `feedback-widget migrate`"
 
 
 async def _retention(settings: Settings) -> str:
-    from app.db import create_database, database_url_for
+    from app.db import database_url_for, opened_database
     from app.retention import run_retention
 
     retention = settings.app.app_config.data_retention
     if not retention.enabled:
         return "data retention is disabled (data_retention.enabled: false); nothing deleted"
-    db = create_database(database_url_for(settings.session_service))
-    try:
+    async with opened_database(database_url_for(settings.session_service)) as db:
         return str(await run_retention(db, retention))
-    finally:
-        await db.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

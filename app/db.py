@@ -100,6 +100,16 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False), turn)
 
 
+@asynccontextmanager
+async def opened_database(url: str) -> AsyncIterator[Database]:
+    """A database for one job (a CLI command), disposed when the job is done."""
+    db = create_database(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from markupsafe import escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -57,7 +58,7 @@ def render_error(request: Request, error: APIError) -> Response:
         return PlainTextResponse(error.detail, error.status_code, headers=error.headers)
     services: Services | None = getattr(request.state, "services", None)
     if services is None:  # failed before the lifespan finished; no templates to use
-        return HTMLResponse(f"<h1>{_escape(error.detail)}</h1>", error.status_code)
+        return HTMLResponse(f"<h1>{escape(error.detail)}</h1>", error.status_code)
     return services.templates.TemplateResponse(
         request,
         "error.html",
@@ -65,10 +66,6 @@ def render_error(request: Request, error: APIError) -> Response:
         status_code=error.status_code,
         headers=error.headers,
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:

@@ -53,6 +53,10 @@ class LiveHub:
         self._channel(session_id).last_activity = time.monotonic()
         return f"{self.boot}-{self._last_seq}"
 
+    def watching(self, session_id: str) -> bool:
+        """Whether anything here would keep an event of this session (an open page or stream)."""
+        return session_id in self._channels
+
     def _channel(self, session_id: str) -> _Channel:
         channel = self._channels.get(session_id)
         if channel is None:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.live import LiveHub
+from app.rendering import Partials
+from tests.conftest import Harness
 
 
 def hub(queue: int = 8, buffer: int = 16) -> LiveHub:
@@ -98,3 +102,22 @@ async def test_a_swept_channel_cannot_pretend_nothing_was_missed() -> None:
     live.publish("a", "e", "one")
     live.sweep(idle_seconds=0)
     assert live.subscribe("a", cursor).resync is True
+
+
+async def test_unwatched_sessions_cost_no_rendering(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+    original = Partials.render
+
+    def spy(self: Partials, name: str, **extra: Any) -> str:
+        rendered.append(name)
+        return original(self, name, **extra)
+
+    monkeypatch.setattr(Partials, "render", spy)
+    session_id = await harness.new_session()
+    await harness.completed_task(session_id)
+    assert rendered == []  # pushed by an agent platform, open nowhere: nothing rendered
+    harness.services.hub.cursor(session_id)  # a page opens the session
+    await harness.completed_task(session_id)
+    assert rendered == ["_task.html"]

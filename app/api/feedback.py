@@ -14,6 +14,7 @@ from app.errors import APIError
 from app.identity import current_identity
 from app.state import services
 from app.store import feedback as feedback_store
+from app.views_model import FeedbackView
 
 
 async def get_config(request: Request) -> Response:
@@ -84,18 +85,7 @@ async def list_feedback(request: Request) -> Response:
         rows, total = await feedback_store.list_feedback(
             session, where=where, page=query.page, page_size=query.page_size
         )
-    body = [
-        {
-            "id": row.id,
-            "session_id": row.session_id,
-            "task_id": row.task_id,
-            "user_id": row.user_id,
-            "rating": row.rating,
-            "comment": row.comment,
-            "created_time": row.created_time,
-        }
-        for row in rows
-    ]
+    body = [FeedbackView.of(row).to_json() for row in rows]
     headers = {"X-Total-Count": str(total)}
     link = _link_header(request, query.page, query.page_size, total)
     if link:
