@@ -11,7 +11,6 @@ from app.identity import Identity
 from app.models import COMMENT_MAX_CHARS, ChatSession, Task
 from app.state import Services
 from app.store import feedback as feedback_store
-from app.store import sessions as session_store
 from app.store import tasks as task_store
 from app.views_model import FeedbackView, TaskView
 
@@ -28,19 +27,43 @@ def task_not_found(task_id: str) -> APIError:
     return not_found(f"Task with ID '{task_id}' not found.", "task_not_found")
 
 
+def session_not_allowed() -> APIError:
+    return APIError(403, "session_not_allowed", "This chat link is for a different chat.")
+
+
 async def owned_session(db: AsyncSession, identity: Identity, session_id: str) -> ChatSession:
-    """The caller's session, or 404: other users' sessions do not exist for them."""
-    row = await session_store.get_owned_session(db, session_id=session_id, user_id=identity.user_id)
-    if row is None:
+    """The caller's session, or 404: other users' sessions do not exist for them.
+
+    An API key reaches every user's sessions (its scope is checked by the caller); a token
+    limited to one session (`sid`) reaches only that one.
+    """
+    if not identity.may_use_session(session_id):
+        raise session_not_allowed()
+    row = await db.get(ChatSession, session_id)
+    if row is None or (row.user_id != identity.user_id and not identity.is_key):
         raise session_not_found(session_id)
     return row
 
 
 async def owned_task(db: AsyncSession, identity: Identity, task_id: str) -> Task:
     row = await task_store.get_task(db, task_id=task_id)
-    if row is None or row.user_id != identity.user_id:
+    if row is None or (row.user_id != identity.user_id and not identity.is_key):
         raise task_not_found(task_id)
+    if not identity.may_use_session(row.session_id):
+        raise session_not_allowed()
     return row
+
+
+def acting_user(identity: Identity, named: str | None, scope: str) -> str:
+    """The end user a request acts for. Keys name one (and need `scope`); users are themselves."""
+    if identity.is_key:
+        identity.require(scope)
+        if not named:
+            raise _invalid("user_id", "An API key must name the end user (user_id).")
+        return named
+    if named is not None and named != identity.user_id:
+        raise APIError(403, "not_your_user", "You can only act as yourself.")
+    return identity.user_id
 
 
 def _invalid(field: str, message: str) -> APIError:
@@ -101,8 +124,12 @@ async def record_feedback(
     session_id: str,
     rating: str,
     comment: str | None,
+    on_behalf_of: str | None = None,
 ) -> tuple[FeedbackView, TaskView]:
     ensure_feedback_enabled(services)
+    user_id = acting_user(identity, on_behalf_of, "feedback:write")
+    if not identity.may_use_session(session_id):
+        raise session_not_allowed()
     if rating not in ("up", "down"):
         raise _invalid("rating", "Choose Like or Dislike.")
     if comment is not None and len(comment) > COMMENT_MAX_CHARS:
@@ -112,7 +139,7 @@ async def record_feedback(
             tx.session,
             task_id=task_id,
             session_id=session_id,
-            user_id=identity.user_id,
+            user_id=user_id,
             rating=rating,
             comment=comment.strip() if comment and comment.strip() else None,
             source=identity.source,

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.templating import Jinja2Templates
 
@@ -24,10 +25,18 @@ def css_id(dom_id: str) -> str:
     return "#" + re.sub(r"([^A-Za-z0-9_-])", r"\\\1", dom_id)
 
 
+def with_token(path: str, token: str | None) -> str:
+    """Append the end user's token to a widget URL (the widget carries no cookies)."""
+    if not token:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({'token': token})}"
+
+
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.filters["markdown"] = render_markdown
+    env.filters["with_token"] = with_token
     env.globals.update(htmx_js=HTMX_JS, htmx_sse_js=HTMX_SSE_JS)
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -47,6 +56,7 @@ class Partials:
             "feedback_enabled": self.feedback_enabled,
             "agent_name": self.agent_name,
             "layout": "chat",
+            "token": None,  # pushed partials are shared by every viewer: no one's token in them
             **extra,
         }
 

@@ -77,10 +77,32 @@ class AgentSettings(_Frozen):
     )
 
 
-class AuthSettings(_Frozen):
-    default_user_id: str = Field(
-        "dev_user", min_length=1, description="The user every request acts as (community mode)."
+Scope = Literal["transcripts:write", "feedback:write", "feedback:read", "feedback:read:all"]
+MIN_SECRET_BYTES = 32
+
+
+class ApiKeySettings(_Frozen):
+    name: str = Field(min_length=1, description="Names the key in logs and error messages.")
+    key: str = Field(
+        min_length=16, description="The key itself; use `${VAR}` to keep it out of files."
     )
+    scopes: tuple[Scope, ...] = Field((), description="What the key may do.")
+    user_id: str | None = Field(
+        None, description="The identity the key acts as; `api-key:<name>` when unset."
+    )
+
+
+class AuthSettings(_Frozen):
+    mode: Literal["dev", "token"] = Field(
+        "dev", description="`dev`: every browser acts as default_user_id. `token`: signed JWTs."
+    )
+    default_user_id: str = Field(
+        "dev_user", min_length=1, description="The user every request acts as in dev mode."
+    )
+    secret: str | None = Field(
+        None, description="HS256 key end-user tokens are signed with; 32 bytes or more."
+    )
+    api_keys: tuple[ApiKeySettings, ...] = Field((), description="Operator and platform keys.")
 
 
 class SSESettings(_Frozen):
@@ -275,6 +297,14 @@ def settings_from_mapping(raw: Any, env: Mapping[str, str] | None = None) -> Set
             "apps[0].app_config.feedback_publishing: enabled, but neither broker nor webhooks "
             "is set"
         )
+    auth = settings.apps[0].app_config.auth if settings.apps else None
+    if auth is not None and auth.mode == "token":
+        length = len((auth.secret or "").encode())
+        if length < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"apps[0].app_config.auth.secret: token mode needs a secret of at least "
+                f"{MIN_SECRET_BYTES} bytes (got {length})"
+            )
     if len(settings.apps) != 1:
         raise ConfigError(f"apps: exactly one app is required (got {len(settings.apps)})")
     if settings.session_service.type == "sql" and not settings.session_service.database_url:

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.actions import PERSISTENCE_REQUIRED, owned_task, record_feedback
+from app.actions import PERSISTENCE_REQUIRED, record_feedback, task_not_found
 from app.api.parsing import json_body, query_params
 from app.api.schemas import FeedbackIn, FeedbackQuery
 from app.errors import APIError
 from app.identity import current_identity
+from app.models import Task
 from app.state import services
 from app.store import feedback as feedback_store
 from app.views_model import FeedbackView
@@ -39,6 +40,7 @@ async def submit_feedback(request: Request) -> Response:
         session_id=body.session_id,
         rating=body.feedback_type,
         comment=body.feedback_text,
+        on_behalf_of=body.user_id,
     )
     return JSONResponse({"status": "feedback received", "id": feedback.id}, status_code=202)
 
@@ -71,11 +73,26 @@ async def list_feedback(request: Request) -> Response:
     start_ms = parse_instant("start_date", request.query_params.get("start_date"))
     end_ms = parse_instant("end_date", request.query_params.get("end_date"), end_of_day=True)
     query = query_params(request, FeedbackQuery)
+    read_all = "feedback:read:all" in identity.scopes
+    if query.query_user_id is not None and not read_all:
+        raise APIError(
+            403,
+            "forbidden",
+            "You do not have permission to query other users' feedback.",
+        )
+    if not read_all:
+        identity.require("feedback:read")
     async with svc.db.read() as session:
         if query.task_id is not None:
-            await owned_task(session, identity, query.task_id)
+            task = await session.get(Task, query.task_id)
+            if task is None:
+                raise task_not_found(query.task_id)
+            if task.user_id != identity.user_id and not read_all:
+                raise APIError(
+                    403, "forbidden", "You do not have permission to view feedback for this task."
+                )
         where = feedback_store.FeedbackFilter(
-            user_id=identity.user_id,
+            user_id=query.query_user_id if read_all else identity.user_id,
             start_ms=start_ms,
             end_ms=end_ms,
             task_id=query.task_id,

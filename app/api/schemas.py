@@ -29,6 +29,8 @@ class FeedbackIn(_Body):
     session_id: Identifier = Field(alias="sessionId")
     feedback_type: Literal["up", "down"] = Field(alias="feedbackType")
     feedback_text: str | None = Field(None, alias="feedbackText", max_length=COMMENT_MAX_CHARS)
+    # Only an API key with feedback:write names the end user it submits for.
+    user_id: str | None = Field(None, alias="userId", min_length=1, max_length=255)
 
 
 class FeedbackQuery(BaseModel):
@@ -41,10 +43,12 @@ class FeedbackQuery(BaseModel):
     rating: Literal["up", "down"] | None = None
     page: int = Field(1, ge=1)
     page_size: int = Field(20, ge=1, le=100)
+    query_user_id: str | None = None
 
 
 class SessionIn(_Body):
     id: Identifier | None = None
+    user_id: str | None = Field(None, min_length=1, max_length=255)
     title: str | None = Field(None, max_length=255)
     agent_id: str | None = Field(None, max_length=255)
     metadata: dict[str, Any] | None = None

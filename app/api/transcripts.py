@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.actions import owned_session, owned_task
+from app.actions import acting_user, owned_session, owned_task
 from app.api.parsing import json_body
 from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch
 from app.events import TaskCreated, TaskFinished, TaskUpdated
@@ -19,10 +19,12 @@ from app.views_model import SessionView, TaskView
 async def create_session(request: Request) -> Response:
     body = await json_body(request, SessionIn)
     identity = current_identity(request)
+    identity.require("transcripts:write")
+    user_id = acting_user(identity, body.user_id, "transcripts:write")
     async with services(request).writer.transaction() as tx:
         row = await session_store.create_session(
             tx.session,
-            user_id=identity.user_id,
+            user_id=user_id,
             session_id=body.id,
             title=body.title,
             agent_id=body.agent_id,
@@ -36,6 +38,7 @@ async def create_task(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     body = await json_body(request, TaskIn)
     identity = current_identity(request)
+    identity.require("transcripts:write")
     async with services(request).writer.transaction() as tx:
         chat = await owned_session(tx.session, identity, session_id)
         row = await task_store.create_task(
@@ -58,6 +61,7 @@ async def update_task(request: Request) -> Response:
     task_id = request.path_params["task_id"]
     body = await json_body(request, TaskPatch)
     identity = current_identity(request)
+    identity.require("transcripts:write")
     async with services(request).writer.transaction() as tx:
         row = await owned_task(tx.session, identity, task_id)
         await task_store.update_task(
@@ -77,6 +81,7 @@ async def add_task_event(request: Request) -> Response:
     task_id = request.path_params["task_id"]
     body = await json_body(request, TaskEventIn)
     identity = current_identity(request)
+    identity.require("transcripts:write")
     async with services(request).writer.transaction() as tx:
         await owned_task(tx.session, identity, task_id)
         event = await task_store.add_task_event(
@@ -100,6 +105,8 @@ async def add_task_event(request: Request) -> Response:
 async def list_session_tasks(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     identity = current_identity(request)
+    if identity.is_key:
+        identity.require("transcripts:write")
     async with services(request).db.read() as session:
         await owned_session(session, identity, session_id)
         rows = await task_store.list_tasks(session, session_id=session_id)

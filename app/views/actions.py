@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from app.actions import record_feedback, send_message
-from app.identity import current_identity
+from app.identity import end_user
 from app.rendering import css_id
 from app.state import services
-from app.views.pages import LAYOUTS
+from app.views.pages import widget_url
 
 
 def _is_htmx(request: Request) -> bool:
@@ -19,8 +19,8 @@ def _is_htmx(request: Request) -> bool:
 
 
 def _back_to_widget(request: Request, session_id: str, layout: object) -> Response:
-    route = layout if layout in LAYOUTS else "chat"
-    return RedirectResponse(request.url_for(str(route), session_id=session_id), status_code=303)
+    url = widget_url(str(layout), session_id, end_user(request).token)
+    return RedirectResponse(url, status_code=303)
 
 
 def _field(value: object) -> str | None:
@@ -33,7 +33,7 @@ async def post_message(request: Request) -> Response:
     form = await request.form()
     task = await send_message(
         svc,
-        current_identity(request),
+        end_user(request),
         session_id=session_id,
         text=_field(form.get("message")) or "",
     )
@@ -48,7 +48,7 @@ async def post_feedback(request: Request) -> Response:
     form = await request.form()
     feedback, task = await record_feedback(
         svc,
-        current_identity(request),
+        end_user(request),
         task_id=_field(form.get("task_id")) or "",
         session_id=session_id,
         rating=_field(form.get("rating")) or "",

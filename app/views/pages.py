@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.actions import owned_session
-from app.identity import current_identity
+from app.actions import owned_session, session_not_allowed
+from app.identity import end_user
 from app.state import services
 from app.store import sessions as session_store
 from app.store import tasks as task_store
@@ -15,9 +17,15 @@ from app.views_model import SessionView, TaskView
 LAYOUTS = ("chat", "embed")
 
 
+def widget_url(layout: str, session_id: str, token: str | None) -> str:
+    """A page URL that keeps the end user's token (the widget has no cookies)."""
+    path = f"/{layout if layout in LAYOUTS else 'chat'}/{quote(session_id, safe='')}"
+    return f"{path}?{urlencode({'token': token})}" if token else path
+
+
 async def index(request: Request) -> Response:
     svc = services(request)
-    identity = current_identity(request)
+    identity = end_user(request)
     async with svc.db.read() as session:
         rows = await session_store.list_recent_sessions(session, user_id=identity.user_id)
     return svc.templates.TemplateResponse(
@@ -27,18 +35,21 @@ async def index(request: Request) -> Response:
             "sessions": [SessionView.of(row) for row in rows],
             "agent_name": svc.settings.app.app_config.agent.name,
             "feedback": svc.feedback,
+            "token": identity.token,
         },
     )
 
 
 async def new_chat(request: Request) -> Response:
     svc = services(request)
-    identity = current_identity(request)
+    identity = end_user(request)
+    if identity.session_limit is not None:
+        raise session_not_allowed()
     async with svc.writer.transaction() as tx:
         row = await session_store.create_session(
             tx.session, user_id=identity.user_id, agent_id=svc.settings.app.app_config.agent.name
         )
-    return RedirectResponse(request.url_for("chat", session_id=row.id), status_code=303)
+    return RedirectResponse(widget_url("chat", row.id, identity.token), status_code=303)
 
 
 async def chat(request: Request) -> Response:
@@ -51,7 +62,7 @@ async def embed(request: Request) -> Response:
 
 async def _widget_page(request: Request, *, layout: str) -> Response:
     svc = services(request)
-    identity = current_identity(request)
+    identity = end_user(request)
     session_id = request.path_params["session_id"]
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
     cursor = svc.hub.cursor(session_id)
@@ -66,5 +77,6 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
             tasks=[TaskView.of(row) for row in rows],
             cursor=cursor,
             layout=layout,
+            token=identity.token,
         ),
     )

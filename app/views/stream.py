@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.actions import owned_session
-from app.identity import current_identity
+from app.identity import end_user
 from app.live_updates import TRANSCRIPT
 from app.state import Services, services
 from app.store import tasks as task_store
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 async def session_events(request: Request) -> Response:
     svc = services(request)
     session_id = request.path_params["session_id"]
-    identity = current_identity(request)
+    identity = end_user(request)
     async with svc.db.read() as session:
         await owned_session(session, identity, session_id)
     last_event_id = request.headers.get("last-event-id") or request.query_params.get("after")

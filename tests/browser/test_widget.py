@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+import jwt
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
@@ -212,63 +214,90 @@ def test_markup_in_a_message_renders_inert(page: Page, server_url: str) -> None:
     assert alerts == []
 
 
-@pytest.fixture
-def host_origin(server_url: str) -> Iterator[str]:
+class HostSite:
     """A host page on another origin (localhost vs 127.0.0.1, another port) that frames us."""
 
-    class Host(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            session_id = self.path.strip("/")
-            body = (
-                "<!doctype html><title>Host site</title><h1>Host site</h1>"
-                f'<iframe title="Support chat" src="{server_url}/embed/{session_id}" '
-                'style="width:420px;height:600px;border:1px solid #ccc"></iframe>'
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def __init__(self) -> None:
+        self.iframe_src = ""
+        site = self
 
-        def log_message(self, *args: object) -> None:
-            pass
+        class Host(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = (
+                    "<!doctype html><title>Host site</title><h1>Host site</h1>"
+                    f'<iframe title="Support chat" src="{site.iframe_src}" '
+                    'style="width:420px;height:600px;border:1px solid #ccc"></iframe>'
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
+        self.url = f"http://localhost:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def test_embed_works_inside_a_cross_origin_iframe(
-    page: Page, server_url: str, host_origin: str
-) -> None:
-    session_id = httpx.post(server_url + "/api/v1/sessions", json={}).json()["id"]
-    page.goto(f"{host_origin}/{session_id}")
+@pytest.fixture
+def host_site() -> Iterator[HostSite]:
+    site = HostSite()
+    yield site
+    site.server.shutdown()
+    site.server.server_close()
+
+
+def chat_and_rate_in_frame(page: Page, host: HostSite) -> None:
+    page.goto(host.url)
     frame = page.frame_locator('iframe[title="Support chat"]')
-
     box = frame.get_by_role("textbox", name="Message")
     box.fill("Hi from the host page")
     box.press("Enter")
     frame_like = frame.get_by_role("button", name="Like", exact=True)
-    expect(frame_like).to_be_visible(timeout=10_000)
+    expect(frame_like).to_be_visible(timeout=10_000)  # arrived over the SSE stream
     frame_like.click()
     dialog = frame.get_by_role("dialog", name="Provide Feedback")
     dialog.get_by_role("textbox", name="Comment").fill("Works in an iframe")
     dialog.get_by_role("button", name="Submit").click()
     expect(frame_like).to_have_attribute("aria-pressed", "true")
     expect(frame_like).to_be_disabled()
+
+
+def test_embed_works_inside_a_cross_origin_iframe(
+    page: Page, server_url: str, host_site: HostSite
+) -> None:
+    session_id = httpx.post(server_url + "/api/v1/sessions", json={}).json()["id"]
+    host_site.iframe_src = f"{server_url}/embed/{session_id}"
+    chat_and_rate_in_frame(page, host_site)
     assert page.evaluate("location.origin") != server_url
 
 
-def test_bursts_of_live_events_are_never_lost(page: Page, start_server: ServerFactory) -> None:
-    # A fast agent sends text and completion back to back; every reply must still finish.
-    server_url = start_server(stream_seconds=0.02)
-    new_chat(page, server_url)
-    for number in range(4):
-        send(page, f"quick {number}")
-        expect(page.locator(".bubble.agent")).to_have_count(number + 1)
-    for reply in page.locator(".bubble.agent").all():
-        expect(reply).to_have_attribute("data-status", "completed", timeout=5_000)
-    expect(page.get_by_role("button", name="Like", exact=True)).to_have_count(4)
+def test_token_mode_embed_needs_no_cookies(
+    page: Page, start_server: ServerFactory, host_site: HostSite
+) -> None:
+    secret = "embed-secret-" + "x" * 40
+    push_key = "push-key-0123456789"
+    server_url = start_server(
+        auth={
+            "mode": "token",
+            "secret": secret,
+            "api_keys": [{"name": "platform", "key": push_key, "scopes": ["transcripts:write"]}],
+        }
+    )
+    created = httpx.post(
+        server_url + "/api/v1/sessions", json={"user_id": "carol"}, headers={"X-API-Key": push_key}
+    )
+    session_id = created.json()["id"]
+    token = jwt.encode(
+        {"sub": "carol", "sid": session_id, "exp": int(time.time()) + 600}, secret, "HS256"
+    )
+    host_site.iframe_src = f"{server_url}/embed/{session_id}?token={token}"
+    chat_and_rate_in_frame(page, host_site)
+    assert page.context.cookies() == []  # nothing for a browser's cookie blocking to break
+    stored = httpx.get(
+        server_url + "/api/v1/feedback", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert [(row["user_id"], row["comment"]) for row in stored] == [("carol", "Works in an iframe")]
