@@ -30,6 +30,7 @@ from app.publishing.setup import start_publishing
 from app.rendering import STATIC_DIR, Partials, build_templates
 from app.retention import retention_loop
 from app.runner import TaskRunner
+from app.security_headers import SecurityHeadersMiddleware
 from app.settings import Settings, load_settings
 from app.state import Services
 from app.transaction import Writer
@@ -124,7 +125,8 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
-            Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes)
+            Middleware(SecurityHeadersMiddleware, allowed_origins=app_config.embed.allowed_origins),
+            Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes),
         ],
     )
 

@@ -115,6 +115,23 @@ class SSESettings(_Frozen):
     )
 
 
+class EmbedSettings(_Frozen):
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description="Host-site origins allowed to frame the widget (CSP frame-ancestors) and to "
+        "exchange postMessage events with it. The widget's own origin is always allowed.",
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+                raise ValueError(f"{origin!r} is not an origin like https://host.example[:port]")
+        return origins
+
+
 class LimitsSettings(_Frozen):
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")
 
@@ -215,6 +232,7 @@ class AppConfig(_Frozen):
     auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
     sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
+    embed: EmbedSettings = Field(default_factory=EmbedSettings, description="Iframe embedding.")
     feedback_publishing: FeedbackPublishingSettings = Field(
         default_factory=FeedbackPublishingSettings, description="Feedback events to MQTT/webhooks."
     )

@@ -221,3 +221,25 @@ async def test_feedback_form_without_javascript_stores_rating_and_redirects(
     assert response.status_code == 303
     page = await chat_page(harness, session_id)
     assert thumbs(page, task_id)[1] == ("Dislike", "true", True)
+
+
+async def test_every_page_carries_the_security_headers(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(embed={"allowed_origins": ["https://host.example"]})
+    session_id = await harness.new_session()
+    for path in ("/", f"/chat/{session_id}", f"/embed/{session_id}", "/chat/missing"):
+        response = await harness.client.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["script-src"] == "'self'"
+        assert directives["frame-ancestors"] == "'self' https://host.example"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "X-Frame-Options" not in response.headers
+    api = await harness.client.get("/api/v1/config")
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_frame_ancestors_default_to_self(harness: Harness) -> None:
+    session_id = await harness.new_session()
+    policy = (await harness.client.get(f"/embed/{session_id}")).headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self';" in policy + ";"

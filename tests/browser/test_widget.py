@@ -238,7 +238,8 @@ class HostSite:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
-        self.url = f"http://localhost:{self.server.server_address[1]}/"
+        self.origin = f"http://localhost:{self.server.server_address[1]}"
+        self.url = self.origin + "/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
@@ -267,8 +268,9 @@ def chat_and_rate_in_frame(page: Page, host: HostSite) -> None:
 
 
 def test_embed_works_inside_a_cross_origin_iframe(
-    page: Page, server_url: str, host_site: HostSite
+    page: Page, start_server: ServerFactory, host_site: HostSite
 ) -> None:
+    server_url = start_server(embed={"allowed_origins": [host_site.origin]})
     session_id = httpx.post(server_url + "/api/v1/sessions", json={}).json()["id"]
     host_site.iframe_src = f"{server_url}/embed/{session_id}"
     chat_and_rate_in_frame(page, host_site)
@@ -281,11 +283,12 @@ def test_token_mode_embed_needs_no_cookies(
     secret = "embed-secret-" + "x" * 40
     push_key = "push-key-0123456789"
     server_url = start_server(
+        embed={"allowed_origins": [host_site.origin]},
         auth={
             "mode": "token",
             "secret": secret,
             "api_keys": [{"name": "platform", "key": push_key, "scopes": ["transcripts:write"]}],
-        }
+        },
     )
     created = httpx.post(
         server_url + "/api/v1/sessions", json={"user_id": "carol"}, headers={"X-API-Key": push_key}
@@ -301,3 +304,16 @@ def test_token_mode_embed_needs_no_cookies(
         server_url + "/api/v1/feedback", headers={"Authorization": f"Bearer {token}"}
     ).json()
     assert [(row["user_id"], row["comment"]) for row in stored] == [("carol", "Works in an iframe")]
+
+
+def test_a_host_not_in_allowed_origins_is_refused_framing(
+    page: Page, server_url: str, host_site: HostSite
+) -> None:
+    session_id = httpx.post(server_url + "/api/v1/sessions", json={}).json()["id"]
+    host_site.iframe_src = f"{server_url}/embed/{session_id}"
+    page.goto(host_site.url)
+    page.wait_for_timeout(1000)
+    frame = page.frame_locator('iframe[title="Support chat"]')
+    assert frame.get_by_role("textbox", name="Message").count() == 0  # the frame stays blank
+    policy = httpx.get(f"{server_url}/embed/{session_id}").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy and host_site.origin not in policy
