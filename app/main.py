@@ -19,6 +19,7 @@ from app.agents import build_agent
 from app.api import feedback as feedback_api
 from app.api import transcripts as transcripts_api
 from app.api.health import health
+from app.api.me import me
 from app.api.openapi import openapi_json
 from app.body_limit import BodyLimitMiddleware
 from app.db import MEMORY_URL, create_database, database_url_for
@@ -55,6 +56,8 @@ def routes() -> list[Route | Mount]:
         Route("/chat/{session_id}/events", stream.session_events, name="events"),
         Route("/api/v1/config", feedback_api.get_config),
         Route("/api/v1/health", health),
+        Route("/api/v1/me", me),
+        Route("/demo/host", pages.demo_host),
         Route("/api/v1/feedback", feedback_api.submit_feedback, methods=["POST"]),
         Route("/api/v1/feedback", feedback_api.list_feedback, methods=["GET"]),
         Route("/api/v1/sessions", transcripts_api.create_session, methods=["POST"]),

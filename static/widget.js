@@ -153,7 +153,90 @@
     if (nearBottom()) window.setTimeout(scrollToEnd, 30);
   });
 
+  // --- The host page bridge (embed.js) -------------------------------------------------------
+  // The server renders data-parent-origin only for an origin in embed.allowed_origins, and we
+  // post to that origin alone, never "*".
+  var bridgeRoot = document.querySelector(".widget[data-parent-origin]");
+  var parentOrigin = bridgeRoot && window.parent !== window ? bridgeRoot.getAttribute("data-parent-origin") : null;
+  var announced = {};
+
+  function tell(type, detail) {
+    if (parentOrigin) window.parent.postMessage({ type: "feedback-widget:" + type, detail: detail || {} }, parentOrigin);
+  }
+
+  function currentToken() {
+    var headers = document.body.getAttribute("hx-headers");
+    var match = headers && /Bearer ([^"]+)/.exec(headers);
+    return match ? match[1] : null;
+  }
+
+  function showExpired(expired) {
+    var banner = document.querySelector("[data-auth-expired]");
+    if (banner) banner.hidden = !expired;
+    if (expired) tell("auth-expired", {});
+  }
+
+  function applyToken(token) {
+    document.body.setAttribute("hx-headers", JSON.stringify({ Authorization: "Bearer " + token }));
+    var source = document.querySelector("[sse-connect]");
+    if (source) {
+      var url = new URL(source.getAttribute("sse-connect"), window.location.href);
+      url.searchParams.set("token", token);
+      source.setAttribute("sse-connect", url.pathname + url.search);  // used on its next (re)connect
+    }
+    showExpired(false);
+  }
+
+  window.addEventListener("message", function (event) {
+    if (!parentOrigin || event.origin !== parentOrigin || event.source !== window.parent) return;
+    var data = event.data;
+    if (data && data.type === "feedback-widget:set-token" && typeof data.token === "string") applyToken(data.token);
+  });
+
+  function announceCompleted(root, quietly) {
+    var replies = root.querySelectorAll ? root.querySelectorAll('.bubble.agent[data-status="completed"]') : [];
+    var list = Array.prototype.slice.call(replies);
+    if (root.matches && root.matches('.bubble.agent[data-status="completed"]')) list.push(root);
+    list.forEach(function (reply) {
+      var id = reply.getAttribute("data-task-id");
+      if (!id || announced[id]) return;
+      announced[id] = true;
+      if (!quietly) tell("task-completed", { taskId: id });
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    if (event.detail.elt !== document.body) announceCompleted(event.detail.elt, false);
+  });
+
+  document.addEventListener("feedback-widget:submitted", function (event) {
+    tell("feedback-submitted", { taskId: event.detail.taskId, rating: event.detail.rating });
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status === 401) showExpired(true);
+  });
+
+  document.addEventListener("htmx:sseError", function () {
+    // EventSource hides the status; ask whether the token still works.
+    var token = currentToken();
+    if (!token) return;
+    fetch("/api/v1/me", { headers: { Authorization: "Bearer " + token } }).then(function (response) {
+      if (response.status === 401) showExpired(true);
+    }, function () {});
+  });
+
+  if (parentOrigin && window.ResizeObserver) {
+    var lastHeight = 0;
+    new ResizeObserver(function () {
+      var height = document.documentElement.scrollHeight;
+      if (height !== lastHeight) { lastHeight = height; tell("resize", { height: height }); }
+    }).observe(document.body);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (document.getElementById("transcript")) scrollToEnd();
+    announceCompleted(document, true);  // what the page already shows is not news
+    tell("ready", { sessionId: bridgeRoot ? bridgeRoot.getAttribute("data-session-id") : null });
   });
 })();

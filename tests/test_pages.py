@@ -243,3 +243,39 @@ async def test_frame_ancestors_default_to_self(harness: Harness) -> None:
     session_id = await harness.new_session()
     policy = (await harness.client.get(f"/embed/{session_id}")).headers["Content-Security-Policy"]
     assert "frame-ancestors 'self';" in policy + ";"
+
+
+async def test_events_go_only_to_an_allowed_parent_origin(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(embed={"allowed_origins": ["https://host.example"]})
+    session_id = await harness.new_session()
+
+    async def parent_of(origin: str) -> str | None:
+        page = await chat_page_with(harness, f"/embed/{session_id}?parent_origin={origin}")
+        value = page.select_one(".widget").get("data-parent-origin")
+        return str(value) if value else None
+
+    assert await parent_of("https://host.example") == "https://host.example"
+    assert await parent_of("https://evil.example") is None
+    assert await parent_of("*") is None
+
+
+async def chat_page_with(harness: Harness, path: str) -> BeautifulSoup:
+    response = await harness.client.get(path)
+    assert response.status_code == 200
+    return parse(response.text)
+
+
+async def test_demo_host_page_mounts_through_embed_js(make_harness: HarnessFactory) -> None:
+    harness = await make_harness()
+    page = await chat_page_with(harness, "/demo/host")
+    sources = [script["src"] for script in page.select("script")]
+    assert sources == ["/static/embed.js", "/static/demo-host.js"]
+    assert page.select_one("#chat") is not None
+    token_mode = await make_harness(auth={"mode": "token", "secret": "k" * 40})
+    assert (await token_mode.client.get("/demo/host")).status_code == 404
+
+
+async def test_me_describes_the_credential(harness: Harness) -> None:
+    answer = (await harness.client.get("/api/v1/me")).json()
+    assert answer["user_id"] == "dev_user" and answer["kind"] == "dev"
+    assert answer["source"] == "customer"

@@ -77,6 +77,12 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _answer("Feature flags", {"type": "object"})},
             }
         },
+        "/api/v1/me": {
+            "get": {
+                "summary": "Who the presented credential is",
+                "responses": {"200": _answer("The identity", {"type": "object"}), **_errors(401)},
+            }
+        },
         "/api/v1/health": {
             "get": {
                 "summary": "Database reachability and live-update load",

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.actions import owned_session, session_not_allowed
+from app.errors import APIError
 from app.identity import end_user
 from app.state import services
 from app.store import sessions as session_store
@@ -21,6 +22,21 @@ def widget_url(layout: str, session_id: str, token: str | None) -> str:
     """A page URL that keeps the end user's token (the widget has no cookies)."""
     path = f"/{layout if layout in LAYOUTS else 'chat'}/{quote(session_id, safe='')}"
     return f"{path}?{urlencode({'token': token})}" if token else path
+
+
+def _trusted_parent(request: Request, allowed: tuple[str, ...]) -> str | None:
+    """The host origin the widget may post events to: only one the operator allowed."""
+    origin = request.query_params.get("parent_origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin if origin is not None and (origin in allowed or origin == own) else None
+
+
+async def demo_host(request: Request) -> Response:
+    """A host page that embeds the widget through embed.js, for trying it out in dev mode."""
+    svc = services(request)
+    if svc.settings.app.app_config.auth.mode != "dev":
+        raise APIError(404, "not_found", "The demo host page exists in dev mode only.")
+    return svc.templates.TemplateResponse(request, "demo_host.html", {})
 
 
 async def index(request: Request) -> Response:
@@ -78,5 +94,9 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
             cursor=cursor,
             layout=layout,
             token=identity.token,
+            parent_origin=_trusted_parent(
+                request, svc.settings.app.app_config.embed.allowed_origins
+            ),
+            theme=request.query_params.get("theme"),
         ),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.host_site import HostSite
 from tests.support import config_dict, running_server, write_config
 
 # Debian's chromium by default; set FEEDBACK_WIDGET_CHROMIUM="" to use Playwright's own browser.
@@ -59,3 +60,10 @@ def start_server(tmp_path: Path, migrated_template: Path) -> Iterator[ServerFact
 @pytest.fixture
 def server_url(start_server: ServerFactory) -> str:
     return start_server()
+
+
+@pytest.fixture
+def host_site() -> Iterator[HostSite]:
+    site = HostSite()
+    yield site
+    site.close()

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import jwt
-import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.browser.conftest import ServerFactory
+from tests.browser.host_site import HostSite
 
 
 def new_chat(page: Page, server_url: str) -> str:
@@ -212,43 +209,6 @@ def test_markup_in_a_message_renders_inert(page: Page, server_url: str) -> None:
     assert page.locator("#transcript img").count() == 0
     page.wait_for_timeout(300)
     assert alerts == []
-
-
-class HostSite:
-    """A host page on another origin (localhost vs 127.0.0.1, another port) that frames us."""
-
-    def __init__(self) -> None:
-        self.iframe_src = ""
-        site = self
-
-        class Host(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = (
-                    "<!doctype html><title>Host site</title><h1>Host site</h1>"
-                    f'<iframe title="Support chat" src="{site.iframe_src}" '
-                    'style="width:420px;height:600px;border:1px solid #ccc"></iframe>'
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
-        self.origin = f"http://localhost:{self.server.server_address[1]}"
-        self.url = self.origin + "/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def host_site() -> Iterator[HostSite]:
-    site = HostSite()
-    yield site
-    site.server.shutdown()
-    site.server.server_close()
 
 
 def chat_and_rate_in_frame(page: Page, host: HostSite) -> None:
