@@ -22,12 +22,14 @@ from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
 from app.body_limit import BodyLimitMiddleware
+from app.csrf import OriginCheckMiddleware
 from app.db import MEMORY_URL, create_database, database_url_for
 from app.error_handlers import EXCEPTION_HANDLERS
 from app.events import EventBus
 from app.live import LiveHub
 from app.live_updates import attach_live_updates
 from app.publishing.setup import start_publishing
+from app.rate_limit import RateLimiter, RateLimitMiddleware
 from app.rendering import STATIC_DIR, Partials, build_templates
 from app.retention import retention_loop
 from app.runner import TaskRunner
@@ -102,8 +104,19 @@ def create_app(settings: Settings) -> Starlette:
         runner = TaskRunner(writer=writer, agent=build_agent(app_config.agent))
         attach_live_updates(bus, hub, partials)
         publishing = start_publishing(app_config.feedback_publishing, db=db, bus=bus)
+        limits = app_config.rate_limits
         services = Services(
-            settings, feedback, db, bus, writer, hub, runner, templates, partials, publishing
+            settings,
+            feedback,
+            db,
+            bus,
+            writer,
+            hub,
+            runner,
+            templates,
+            partials,
+            publishing,
+            RateLimiter(limits) if limits.enabled else None,
         )
         background = [asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper")]
         if app_config.data_retention.enabled:
@@ -130,6 +143,8 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[
             Middleware(SecurityHeadersMiddleware, allowed_origins=app_config.embed.allowed_origins),
             Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes),
+            Middleware(OriginCheckMiddleware, allowed_origins=app_config.embed.allowed_origins),
+            Middleware(RateLimitMiddleware),
         ],
     )
 

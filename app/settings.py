@@ -132,6 +132,50 @@ class EmbedSettings(_Frozen):
         return origins
 
 
+class RateSettings(_Frozen):
+    per_user: str = Field(description="Budget per user, e.g. `10/minute` (limits' notation).")
+    per_address: str = Field(description="Budget per client address, e.g. `60/minute`.")
+
+    @field_validator("per_user", "per_address")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate like 10/minute or 100 per hour") from None
+        return value
+
+
+class RateLimitSettings(_Frozen):
+    enabled: bool = Field(True, description="Answer 429 with Retry-After past a budget.")
+    storage_url: str = Field(
+        "memory://",
+        description="`memory://` (per process) or `redis://host:6379` (shared by processes).",
+    )
+    key_prefix: str = Field("feedback-widget", min_length=1, description="Redis key prefix.")
+    feedback: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="10/minute", per_address="60/minute"),
+        description="Feedback submissions.",
+    )
+    messages: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="30/minute", per_address="120/minute"),
+        description="Chat messages sent from the widget.",
+    )
+    api: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="600/minute", per_address="1200/minute"),
+        description="Every JSON API request.",
+    )
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage(cls, url: str) -> str:
+        if not url.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or a redis:// URL")
+        return url
+
+
 class LimitsSettings(_Frozen):
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")
 
@@ -233,6 +277,9 @@ class AppConfig(_Frozen):
     sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
     embed: EmbedSettings = Field(default_factory=EmbedSettings, description="Iframe embedding.")
+    rate_limits: RateLimitSettings = Field(
+        default_factory=RateLimitSettings, description="Request budgets."
+    )
     feedback_publishing: FeedbackPublishingSettings = Field(
         default_factory=FeedbackPublishingSettings, description="Feedback events to MQTT/webhooks."
     )

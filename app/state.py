@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
@@ -16,6 +16,9 @@ from app.rendering import Partials
 from app.runner import TaskRunner
 from app.settings import FeedbackAvailability, Settings
 from app.transaction import Writer
+
+if TYPE_CHECKING:  # rate_limit resolves identities, which read Services: import for types only
+    from app.rate_limit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Services:
     templates: Jinja2Templates
     partials: Partials
     publishing: Publishing | None = None
+    rate_limiter: RateLimiter | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -43,6 +43,8 @@ def config_dict(
                 "app_config": {
                     "frontend_collect_feedback": collect,
                     "agent": {"type": "echo", "stream_seconds": stream_seconds},
+                    # Budgets are tested on their own; elsewhere they would only add noise.
+                    "rate_limits": {"enabled": False},
                     **app_config,
                 },
             }

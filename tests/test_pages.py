@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import Harness, HarnessFactory
@@ -279,3 +280,27 @@ async def test_me_describes_the_credential(harness: Harness) -> None:
     answer = (await harness.client.get("/api/v1/me")).json()
     assert answer["user_id"] == "dev_user" and answer["kind"] == "dev"
     assert answer["source"] == "customer"
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        (None, 200),  # not a browser, or a browser that sends no Origin on same-site posts
+        ("http://testserver", 200),
+        ("https://host.example", 200),  # an allowed embedding site
+        ("https://evil.example", 403),
+        ("null", 403),
+    ],
+)
+async def test_cross_site_form_posts_are_refused(
+    make_harness: HarnessFactory, origin: str | None, status: int
+) -> None:
+    harness = await make_harness(embed={"allowed_origins": ["https://host.example"]})
+    session_id = await harness.new_session()
+    headers = {"HX-Request": "true", **({"Origin": origin} if origin else {})}
+    response = await harness.client.post(
+        f"/chat/{session_id}/messages", data={"message": "hi"}, headers=headers
+    )
+    assert response.status_code == status
+    if status == 403:
+        assert response.text == "Cross-site form posts are refused."
