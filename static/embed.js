@@ -30,6 +30,7 @@
     if (token) query.set("token", token);
     query.set("parent_origin", window.location.origin);
     if (options.theme) query.set("theme", options.theme);
+    if (autoHeight) query.set("autoheight", "1");
 
     var iframe = document.createElement("iframe");
     iframe.title = options.title || "Chat";

@@ -44,6 +44,23 @@
     updateCount();
     opener = button;
     dialog.showModal();
+    if (document.body.classList.contains("auto-height")) {
+      // The frame is as tall as the whole chat, so the viewport's centre may be off-screen
+      // on the host page: open beside the button instead.
+      var rect = button.getBoundingClientRect();
+      var height = dialog.offsetHeight;
+      var top = rect.top - height - 12;
+      if (top < 8) top = rect.bottom + 12;
+      top = Math.max(8, top);
+      // Make room for it; embed.js grows the frame to fit, and it shrinks back on close.
+      document.body.style.minHeight = top + height + 16 + "px";
+      // Absolute, not fixed: a fixed box never scrolls the host page, which may show only part
+      // of the frame; this one can be brought into view.
+      dialog.style.position = "absolute";
+      dialog.style.margin = "0 auto";
+      dialog.style.top = top + "px";
+      dialog.scrollIntoView({ block: "nearest" });
+    }
     form.elements["comment"].focus();
   }
 
@@ -80,7 +97,9 @@
   });
 
   document.addEventListener("close", function (event) {
-    if (event.target.id === "feedback-dialog") restoreFocus();
+    if (event.target.id !== "feedback-dialog") return;
+    document.body.style.minHeight = "";
+    restoreFocus();
   }, true);
 
   document.addEventListener("input", function (event) {

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.schemas import FeedbackIn, SessionIn, TaskEventIn, TaskIn, TaskPatch
+from app.api.schemas import MAX_PAGE, FeedbackIn, SessionIn, TaskEventIn, TaskIn, TaskPatch
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _ERROR_SCHEMA = {
@@ -109,7 +109,10 @@ def _paths() -> dict[str, Any]:
                     _param("task_id"),
                     _param("session_id"),
                     _param("rating", schema={"enum": ["up", "down"]}),
-                    _param("page", schema={"type": "integer", "minimum": 1, "default": 1}),
+                    _param(
+                        "page",
+                        schema={"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                    ),
                     _param(
                         "page_size",
                         schema={"type": "integer", "minimum": 1, "maximum": 100, "default": 20},

@@ -33,6 +33,9 @@ class FeedbackIn(_Body):
     user_id: str | None = Field(None, alias="userId", min_length=1, max_length=255)
 
 
+MAX_PAGE = 1_000_000
+
+
 class FeedbackQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -41,7 +44,8 @@ class FeedbackQuery(BaseModel):
     task_id: str | None = None
     session_id: str | None = None
     rating: Literal["up", "down"] | None = None
-    page: int = Field(1, ge=1)
+    # Bounded so the row offset stays a 64-bit integer whatever a client sends.
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=100)
     query_user_id: str | None = None
 

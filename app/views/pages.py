@@ -98,5 +98,6 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
                 request, svc.settings.app.app_config.embed.allowed_origins
             ),
             theme=request.query_params.get("theme"),
+            auto_height=request.query_params.get("autoheight") == "1",
         ),
     )

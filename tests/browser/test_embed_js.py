@@ -87,9 +87,13 @@ def test_host_gets_events_and_the_frame_follows_the_content(
 
     dislike = frame.get_by_role("button", name="Dislike", exact=True).last
     dislike.click()
-    frame.get_by_role("dialog", name="Provide Feedback").get_by_role(
-        "button", name="Submit"
-    ).click()
+    dialog = frame.get_by_role("dialog", name="Provide Feedback")
+    expect(dialog).to_be_visible()
+    # The frame follows the content without feeding on itself while the modal is open.
+    height = iframe.bounding_box()["height"]  # type: ignore[index]
+    page.wait_for_timeout(400)
+    assert iframe.bounding_box()["height"] == height  # type: ignore[index]
+    dialog.get_by_role("button", name="Submit").click()
     expect(dislike).to_have_attribute("aria-pressed", "true")
     page.wait_for_function("window.received.some(e => e.type === 'feedback-submitted')")
 
@@ -138,3 +142,19 @@ def test_events_from_other_origins_are_ignored(
     page.evaluate(f"window.postMessage({fake}, '*')")
     page.wait_for_timeout(300)
     assert received(page, "feedback-submitted") == []
+
+
+def test_the_demo_host_page_embeds_a_working_chat(page: Page, server_url: str) -> None:
+    page.goto(server_url + "/demo/host")
+    frame = page.frame_locator('iframe[title="Chat"]')
+    send(frame, "Hello from the demo host")
+    like = frame.get_by_role("button", name="Like", exact=True)
+    expect(like).to_be_visible(timeout=10_000)
+    like.click()
+    frame.get_by_role("dialog", name="Provide Feedback").get_by_role(
+        "button", name="Submit"
+    ).click()
+    events = page.locator("#events li")
+    expect(events.filter(has_text="feedback-submitted")).to_have_count(1)
+    expect(events.filter(has_text="task-completed")).to_have_count(1)
+    expect(events.first).to_contain_text("ready")
