@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from bs4 import BeautifulSoup
 
@@ -141,3 +143,47 @@ async def test_disconnected_clients_leave_nothing_behind(client: httpx.AsyncClie
 async def test_stream_of_unknown_session_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/chat/nope/events")
     assert response.status_code == 404
+
+
+async def test_the_stream_takes_the_token_from_its_url_and_refuses_bad_ones(
+    tmp_path: Path,
+) -> None:
+    secret = "stream-secret-" + "s" * 40
+    config = config_dict(
+        database_url=f"sqlite:///{tmp_path / 'token.db'}",
+        auth={
+            "mode": "token",
+            "secret": secret,
+            "api_keys": [
+                {"name": "push", "key": "push-key-0123456789", "scopes": ["transcripts:write"]}
+            ],
+        },
+    )
+    with running_server(write_config(tmp_path / "token.yaml", config)) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            push = {"X-API-Key": "push-key-0123456789"}
+            dana = await client.post("/api/v1/sessions", json={"user_id": "dana"}, headers=push)
+            session_id = dana.json()["id"]
+
+            def mint(sub: str, ttl: int = 300) -> str:
+                claims = {"sub": sub, "exp": int(time.time()) + ttl}
+                return jwt.encode(claims, secret, algorithm="HS256")
+
+            path = f"/chat/{session_id}/events"
+            refused = [
+                (await client.get(path)).status_code,
+                (await client.get(path, params={"token": mint("dana", ttl=-5)})).status_code,
+                (await client.get(path, params={"token": mint("erin")})).status_code,
+            ]
+            assert refused == [401, 401, 404]
+
+            async with client.stream("GET", path, params={"token": mint("dana")}) as response:
+                assert response.status_code == 200
+                stream = read_events(response)
+                await client.post(
+                    f"/api/v1/sessions/{session_id}/tasks",
+                    json={"id": "tk1", "request_text": "Question?"},
+                    headers=push,
+                )
+                (created,) = await next_events(stream, 1)
+    assert created.event == "task-created"
