@@ -25,8 +25,9 @@ migrate: install
 run: migrate
 	$(BIN)/feedback-widget serve --config $(CONFIG) --host $(HOST) --port $(PORT)
 
-test-tools:
+test-tools: install
 	./scripts/ensure-test-tools.sh
+	./scripts/install-sdk-clients.sh
 
 test: install test-tools
 	$(BIN)/python -m pytest

@@ -125,6 +125,7 @@ async def record_feedback(
     rating: str,
     comment: str | None,
     on_behalf_of: str | None = None,
+    via: str = "widget",
 ) -> tuple[FeedbackView, TaskView]:
     ensure_feedback_enabled(services)
     user_id = acting_user(identity, on_behalf_of, "feedback:write")
@@ -143,6 +144,7 @@ async def record_feedback(
             rating=rating,
             comment=comment.strip() if comment and comment.strip() else None,
             source=identity.source,
+            via=via,
         )
         result = FeedbackView.of(row), TaskView.of(task)
         tx.emit(FeedbackSubmitted(*result))

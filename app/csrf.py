@@ -28,7 +28,7 @@ class OriginCheckMiddleware:
         if (
             scope["type"] == "http"
             and scope["method"] not in SAFE_METHODS
-            and not scope["path"].startswith("/api/")
+            and not scope["path"].startswith(("/api/", "/compat/"))
         ):
             origin = Headers(scope=scope).get("origin")
             request = Request(scope)

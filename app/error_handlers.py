@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -37,7 +38,7 @@ _HTTP_DETAILS = {
 
 def wants_json(request: Request) -> bool:
     path = request.url.path
-    if path.startswith("/api/") or path == "/openapi.json":
+    if path.startswith(("/api/", "/compat/")) or path == "/openapi.json":
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -50,7 +51,27 @@ def error_body(error: APIError) -> dict[str, Any]:
     return body
 
 
+def _dialect_error(path: str, error: APIError) -> tuple[int, dict[str, Any]]:
+    """Our shape, plus the field each SDK reads its message from; SDKs expect 400, not 422."""
+    body = error_body(error)
+    status = 400 if error.status_code == 422 else error.status_code
+    if path.startswith("/compat/portkey/"):
+        body["error"] = {"message": error.detail, "type": error.code}
+    elif path.startswith("/compat/voltagent/"):
+        body["message"] = error.detail
+    return status, body
+
+
 def render_error(request: Request, error: APIError) -> Response:
+    path = request.url.path
+    if path.startswith("/compat/"):
+        status, body = _dialect_error(path, error)
+        headers = dict(error.headers)
+        if path.startswith("/compat/portkey/"):
+            # Portkey's SDK re-sends after a 5xx unless it sees a request id; a retry could
+            # store the same feedback twice.
+            headers["x-portkey-request-id"] = str(uuid.uuid4())
+        return JSONResponse(body, status, headers=headers)
     if wants_json(request):
         return JSONResponse(error_body(error), error.status_code, headers=error.headers)
     if request.headers.get("hx-request") == "true":

@@ -39,8 +39,10 @@ class TaskFinished:
 
 @dataclass(frozen=True)
 class FeedbackSubmitted:
+    """Feedback was stored or changed; `task` is None for conversation-level feedback."""
+
     feedback: FeedbackView
-    task: TaskView
+    task: TaskView | None
 
 
 DomainEvent = TaskCreated | TaskUpdated | TaskFinished | FeedbackSubmitted

@@ -23,7 +23,7 @@ def feedback_event(task_id: str) -> str:
 def attach_live_updates(bus: EventBus, hub: LiveHub, partials: Partials) -> Callable[[], None]:
     def on_event(event: DomainEvent) -> None:
         task = event.task
-        if not hub.watching(task.session_id):
+        if task is None or not hub.watching(task.session_id):
             return  # no page or stream has this session open here: nothing to render for
 
         if isinstance(event, TaskCreated):

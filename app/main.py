@@ -17,17 +17,21 @@ from starlette.staticfiles import StaticFiles
 from app import migrate
 from app.agents import build_agent
 from app.api import feedback as feedback_api
+from app.api import feedback_links
 from app.api import transcripts as transcripts_api
 from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
 from app.body_limit import BodyLimitMiddleware
+from app.compat.routes import compat_routes
 from app.csrf import OriginCheckMiddleware
 from app.db import MEMORY_URL, create_database, database_url_for
 from app.error_handlers import EXCEPTION_HANDLERS
 from app.events import EventBus
+from app.feedback_keys import register_keys
 from app.live import LiveHub
 from app.live_updates import attach_live_updates
+from app.public_cors import PublicLinkCorsMiddleware
 from app.publishing.setup import start_publishing
 from app.rate_limit import RateLimiter, RateLimitMiddleware
 from app.rendering import STATIC_DIR, Partials, build_templates
@@ -71,6 +75,10 @@ def routes() -> list[Route | Mount]:
         Route("/api/v1/sessions/{session_id}/tasks", transcripts_api.list_session_tasks),
         Route("/api/v1/tasks/{task_id}", transcripts_api.update_task, methods=["PATCH"]),
         Route("/api/v1/tasks/{task_id}/events", transcripts_api.add_task_event, methods=["POST"]),
+        Route("/api/v1/feedback/tokens", feedback_links.create_link, methods=["POST"]),
+        Route("/api/v1/feedback/ingest/{token}", feedback_links.ingest, methods=["POST"]),
+        Route("/api/v1/feedback/ingest/{token}", feedback_links.link_state),
+        *compat_routes(),
         Route("/openapi.json", openapi_json),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -90,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
             raise DatabaseNotMigrated(
                 f"the database is not at schema revision {head}; run `feedback-widget migrate`"
             )
+        await register_keys(db, app_config.feedback_keys)
         feedback = settings.feedback
         if not feedback.enabled:
             log.warning("Feedback controls are off: %s", feedback.reason)
@@ -142,6 +151,7 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(SecurityHeadersMiddleware, allowed_origins=app_config.embed.allowed_origins),
+            Middleware(PublicLinkCorsMiddleware),
             Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes),
             Middleware(OriginCheckMiddleware, allowed_origins=app_config.embed.allowed_origins),
             Middleware(RateLimitMiddleware),

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.error_handlers import render_error
 from app.errors import APIError
 from app.identity import resolve_identity
+from app.public_cors import is_public_link
 from app.settings import RateLimitSettings
 
 log = logging.getLogger("feedback_widget.rate_limit")
@@ -31,9 +32,13 @@ _MESSAGE_FORM = re.compile(r"^/chat/[^/]+/messages$")
 
 def categories(method: str, path: str) -> list[str]:
     found = []
-    if path.startswith("/api/"):
+    if path.startswith(("/api/", "/compat/")):
         found.append("api")
-    if method == "POST" and (path == "/api/v1/feedback" or _FEEDBACK_FORM.match(path)):
+    # Feedback links are end users answering from browsers; dialects are platforms' servers
+    # sending for many users, which the API budget covers.
+    if method == "POST" and (
+        path == "/api/v1/feedback" or _FEEDBACK_FORM.match(path) or is_public_link(path)
+    ):
         found.append("feedback")
     if method == "POST" and _MESSAGE_FORM.match(path):
         found.append("messages")

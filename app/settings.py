@@ -25,6 +25,7 @@ from pydantic import (
 
 from app.envsubst import format_path, substitute
 from app.errors import ConfigError
+from app.settings_feedback import CompatSettings, FeedbackKeySettings, FeedbackTokenSettings
 
 log = logging.getLogger("feedback_widget.settings")
 CONFIG_ENV_VAR = "FEEDBACK_WIDGET_CONFIG"
@@ -286,6 +287,36 @@ class AppConfig(_Frozen):
     data_retention: DataRetentionSettings = Field(
         default_factory=DataRetentionSettings, description="Scheduled deletion of old rows."
     )
+    public_url: str | None = Field(
+        None,
+        description="The server's public base URL, for absolute links it hands out (feedback "
+        "links); taken from each request when unset.",
+    )
+    feedback_keys: tuple[FeedbackKeySettings, ...] = Field(
+        (), description="Feedback keys to register at startup (the built-in `thumbs` always is)."
+    )
+    feedback_tokens: FeedbackTokenSettings = Field(
+        default_factory=FeedbackTokenSettings, description="Single-use feedback links."
+    )
+    compat: CompatSettings = Field(
+        default_factory=CompatSettings, description="Feedback SDK dialects; each off until set."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return url.rstrip("/") if url else None
+
+    @field_validator("feedback_keys")
+    @classmethod
+    def _unique_keys(cls, keys: tuple[FeedbackKeySettings, ...]) -> tuple[FeedbackKeySettings, ...]:
+        names = [key.name for key in keys]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"key {name!r} is declared more than once")
+        return keys
 
 
 class AppSettings(_Frozen):

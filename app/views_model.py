@@ -50,6 +50,7 @@ class TaskView:
     start_time: int
     end_time: int | None
     metadata: dict[str, Any] = field(default_factory=dict)
+    trace_id: str | None = None
 
     @classmethod
     def of(cls, row: Task) -> TaskView:
@@ -68,6 +69,7 @@ class TaskView:
             start_time=row.start_time,
             end_time=row.end_time,
             metadata=dict(row.metadata_ or {}),
+            trace_id=row.trace_id,
         )
 
     @property
@@ -93,6 +95,7 @@ class TaskView:
             "model": self.model,
             "prompt_version": self.prompt_version,
             "cost": self.cost,
+            "trace_id": self.trace_id,
             "start_time": self.start_time,
             "end_time": self.end_time,
             "taskMetadata": {**self.metadata, "feedback": self.feedback},
@@ -111,23 +114,44 @@ class FeedbackView:
     comment: str | None
     source: str
     created_time: int
+    score: float | None = None
+    label: str | None = None
+    weight: float = 1.0
+    via: str = "widget"
+    target_kind: str = "task"
+    organisation: str | None = None
+    prompt: str | None = None
+    environment: str | None = None
+    event_time: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: Feedback) -> FeedbackView:
         return cls(
-            row.id,
-            row.task_id,
-            row.session_id,
-            row.user_id,
-            row.agent_id,
-            row.key,
-            row.rating,
-            row.comment,
-            row.source,
-            row.created_time,
+            id=row.id,
+            task_id=row.task_id,
+            session_id=row.session_id,
+            user_id=row.user_id,
+            agent_id=row.agent_id,
+            key=row.key,
+            rating=row.rating,
+            comment=row.comment,
+            source=row.source,
+            created_time=row.created_time,
+            score=row.score,
+            label=row.label,
+            weight=row.weight,
+            via=row.via,
+            target_kind=row.target_kind,
+            organisation=row.organisation,
+            prompt=row.prompt,
+            environment=row.environment,
+            event_time=row.event_time,
+            metadata=dict(row.metadata_ or {}),
         )
 
     def to_json(self) -> dict[str, Any]:
+        """SAM's fields first, unchanged; then what the key registry and dialects add."""
         return {
             "id": self.id,
             "session_id": self.session_id,
@@ -136,4 +160,20 @@ class FeedbackView:
             "rating": self.rating,
             "comment": self.comment,
             "created_time": self.created_time,
+            "key": self.key,
+            "score": self.score,
+            "label": self.label,
+            "weight": self.weight,
+            "source": self.source,
+            "via": self.via,
+            "target": {
+                "kind": self.target_kind,
+                "id": self.task_id if self.target_kind == "task" else self.session_id,
+            },
+            "agent_id": self.agent_id,
+            "organisation": self.organisation,
+            "prompt": self.prompt,
+            "environment": self.environment,
+            "event_time": self.event_time,
+            "metadata": self.metadata,
         }

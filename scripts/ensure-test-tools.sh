@@ -14,6 +14,8 @@ if [ -n "$browser" ] && [ ! -x "$browser" ]; then
   missing+=(chromium)
 fi
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+# The VoltAgent SDK is JavaScript; its test drives it with Node.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then

@@ -52,12 +52,15 @@ async def test_accepted_feedback_is_stored_marked_on_task_and_published(harness:
     answer = response.json()
     assert answer["status"] == "feedback received"
     transcript = (await harness.client.get(f"/api/v1/sessions/{session_id}/tasks")).json()
-    assert transcript[0]["taskMetadata"]["feedback"] == {
+    state = transcript[0]["taskMetadata"]["feedback"]
+    # SAM's four fields, then VoltAgent's provided-state fields.
+    assert {name: state[name] for name in ("type", "text", "submitted", "id")} == {
         "type": "down",
         "text": "Too vague",
         "submitted": True,
         "id": answer["id"],
     }
+    assert (state["provided"], state["feedbackId"], state["key"]) == (True, answer["id"], "thumbs")
     listed = (await harness.client.get("/api/v1/feedback")).json()
     assert [(row["id"], row["rating"], row["comment"]) for row in listed] == [
         (answer["id"], "down", "Too vague")

@@ -90,16 +90,26 @@ async def test_one_thumbs_per_task_is_a_database_constraint(tmp_path: Path) -> N
             " start_time, metadata) VALUES ('t', 's', 'u', 'completed', 'q', 'a', 0, '{}')",
         ]
         insert = text(
-            "INSERT INTO feedback (id, task_id, session_id, user_id, key, rating, weight, source,"
-            " metadata, created_time) VALUES (:id, 't', 's', 'u', 'thumbs', 'up', 1, 'customer',"
-            " '{}', 0)"
+            "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id, user_id, key,"
+            " exclusive, via, rating, weight, source, metadata, created_time) VALUES (:id, 't',"
+            " 's', 'task', 't', 'u', :key, :exclusive, 'api', :rating, 1, 'customer', '{}', 0)"
         )
+        one = {"key": "thumbs", "exclusive": True, "rating": "up"}
         async with db.engine.begin() as connection:
             for statement in setup:
                 await connection.execute(text(statement))
-            await connection.execute(insert, {"id": "one"})
+            await connection.execute(insert, {"id": "one", **one})
+            # A key that allows many values per target (Portkey's) takes several rows.
+            many = {"key": "portkey", "exclusive": False, "rating": None}
+            await connection.execute(insert, {"id": "w1", **many})
+            await connection.execute(insert, {"id": "w2", **many})
         async with db.engine.begin() as connection:
             with pytest.raises(IntegrityError, match="UNIQUE"):
-                await connection.execute(insert, {"id": "two"})
+                await connection.execute(insert, {"id": "two", **one})
+        # Another one-per-target key may not add a second thumbs-style reaction to the task.
+        async with db.engine.begin() as connection:
+            with pytest.raises(IntegrityError, match="UNIQUE"):
+                other = {"key": "trodo", "exclusive": True, "rating": "down"}
+                await connection.execute(insert, {"id": "three", **other})
     finally:
         await db.dispose()

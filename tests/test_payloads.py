@@ -19,6 +19,7 @@ def feedback() -> Feedback:
     return Feedback(
         id="f1", task_id="gone", session_id="s", user_id="u", key="thumbs", rating="down",
         comment="meh", weight=1, source="customer", metadata_={}, created_time=5,
+        score=0.0, via="widget", target_kind="task", target_id="gone",
     )  # fmt: skip
 
 
@@ -33,7 +34,9 @@ def test_a_missing_task_sends_the_feedback_part_alone(mode: str) -> None:
         "event_id": "e1",
         "feedback": {
             "id": "f1", "task_id": "gone", "session_id": "s", "feedback_type": "down",
-            "feedback_text": "meh", "user_id": "u", "created_time": 5,
+            "feedback_text": "meh", "user_id": "u", "created_time": 5, "key": "thumbs",
+            "score": 0.0, "label": None, "weight": 1, "source": "customer", "via": "widget",
+            "target_kind": "task",
         },
     }  # fmt: skip
 

@@ -101,6 +101,13 @@ def expected_feedback(payload: dict[str, Any], feedback_id: str) -> dict[str, An
         "feedback_text": "Great!",
         "user_id": "dev_user",
         "created_time": payload["feedback"]["created_time"],
+        "key": "thumbs",
+        "score": 1.0,
+        "label": None,
+        "weight": 1.0,
+        "source": "customer",
+        "via": "api",
+        "target_kind": "task",
     }
 
 

@@ -45,8 +45,9 @@ async def add_rows(
             session.add(TaskEvent(task_id=task_id, created_time=0, direction="request", payload={}))
         for number, days in enumerate(feedback_days):
             session.add(Feedback(id=f"fb-{number}", task_id=None, session_id="s", user_id="u",
-                                 key="thumbs", rating="up", weight=1, source="customer",
-                                 metadata_={}, created_time=NOW - days * DAY_MS))  # fmt: skip
+                                 target_id=f"fb-{number}", key="thumbs", rating="up", weight=1,
+                                 source="customer", metadata_={},
+                                 created_time=NOW - days * DAY_MS))  # fmt: skip
 
 
 async def count(db: Database, model: type[Any]) -> int:
@@ -77,8 +78,9 @@ async def test_task_and_feedback_retention_are_independent(db: Database) -> None
     await add_rows(db, task_days=(40,))
     async with db.write() as session:
         session.add(Feedback(id="recent", task_id="task-0", session_id="s", user_id="u",
-                             key="thumbs", rating="down", weight=1, source="customer",
-                             metadata_={}, created_time=NOW - 10 * DAY_MS))  # fmt: skip
+                             target_id="task-0", key="thumbs", rating="down", weight=1,
+                             source="customer", metadata_={},
+                             created_time=NOW - 10 * DAY_MS))  # fmt: skip
     await run_retention(db, retention(task_retention_days=30, feedback_retention_days=90))
     async with db.read() as session:
         feedback = await session.get(Feedback, "recent")
@@ -160,8 +162,9 @@ def test_cli_runs_one_pass_and_prints_counts(tmp_path: Path, sqlite_url: str) ->
     with sqlite3.connect(path) as connection:
         connection.execute("INSERT INTO sessions VALUES ('s', 'u', NULL, NULL, 0, '{}')")
         connection.execute(
-            "INSERT INTO feedback (id, session_id, user_id, key, weight, source, metadata,"
-            " created_time) VALUES ('old', 's', 'u', 'thumbs', 1, 'customer', '{}', 0)"
+            "INSERT INTO feedback (id, session_id, target_kind, target_id, user_id, key,"
+            " exclusive, via, weight, source, metadata, created_time)"
+            " VALUES ('old', 's', 'session', 's', 'u', 'thumbs', 1, 'api', 1, 'customer', '{}', 0)"
         )
     config = write_config(tmp_path / "c.yaml", config_dict(database_url=sqlite_url))
     result = run_cli("retention", "run", "--config", str(config))

@@ -41,6 +41,7 @@ async def submit_feedback(request: Request) -> Response:
         rating=body.feedback_type,
         comment=body.feedback_text,
         on_behalf_of=body.user_id,
+        via="api",
     )
     return JSONResponse({"status": "feedback received", "id": feedback.id}, status_code=202)
 
@@ -98,6 +99,11 @@ async def list_feedback(request: Request) -> Response:
             task_id=query.task_id,
             session_id=query.session_id,
             rating=query.rating,
+            key=query.key,
+            source=query.source,
+            organisation=query.organisation,
+            prompt=query.prompt,
+            environment=query.environment,
         )
         rows, total = await feedback_store.list_feedback(
             session, where=where, page=query.page, page_size=query.page_size

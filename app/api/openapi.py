@@ -9,7 +9,15 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.schemas import MAX_PAGE, FeedbackIn, SessionIn, TaskEventIn, TaskIn, TaskPatch
+from app.api.schemas import (
+    MAX_PAGE,
+    FeedbackIn,
+    FeedbackLinkIn,
+    SessionIn,
+    TaskEventIn,
+    TaskIn,
+    TaskPatch,
+)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _ERROR_SCHEMA = {
@@ -36,6 +44,18 @@ _FEEDBACK_ROW = {
         for name in ("id", "session_id", "task_id", "user_id", "rating", "comment")
     }
     | {"created_time": {"type": "integer", "description": "Epoch milliseconds."}},
+}
+
+
+_LINK_ANSWER = {
+    "type": "object",
+    "properties": {
+        "score": {"type": ["number", "boolean", "null"]},
+        "rating": {"enum": ["up", "down", None]},
+        "label": {"type": ["string", "null"]},
+        "comment": {"type": ["string", "null"], "maxLength": 5000},
+        "feedback_source_type": {"enum": ["app", "model"]},
+    },
 }
 
 
@@ -109,6 +129,11 @@ def _paths() -> dict[str, Any]:
                     _param("task_id"),
                     _param("session_id"),
                     _param("rating", schema={"enum": ["up", "down"]}),
+                    _param("key"),
+                    _param("source", schema={"enum": ["customer", "platform", "model"]}),
+                    _param("organisation"),
+                    _param("prompt"),
+                    _param("environment"),
                     _param(
                         "page",
                         schema={"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
@@ -121,6 +146,34 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     "200": _answer("A page of feedback", {"type": "array", "items": _FEEDBACK_ROW}),
                     **_errors(400, 404, 422, 501),
+                },
+            },
+        },
+        "/api/v1/feedback/tokens": {
+            "post": {
+                "summary": "Issue a single-use, expiring feedback link for one task",
+                "requestBody": _body(FeedbackLinkIn),
+                "responses": {
+                    "201": _answer("The link", {"type": "object"}),
+                    **_errors(*body_errors, 403, 404, 501),
+                },
+            }
+        },
+        "/api/v1/feedback/ingest/{token}": {
+            "parameters": [_param("token", "path")],
+            "get": {
+                "summary": "What a feedback link asks for, and whether it was answered",
+                "responses": {"200": _answer("The link", {"type": "object"}), **_errors(404)},
+            },
+            "post": {
+                "summary": "Answer a feedback link (no credential; CORS open)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _LINK_ANSWER}},
+                },
+                "responses": {
+                    "201": _answer("Stored", {"type": "object"}),
+                    **_errors(*body_errors, 404, 409, 410, 501),
                 },
             },
         },
@@ -171,7 +224,7 @@ def _paths() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": _ERROR_SCHEMA}
-    for model in (FeedbackIn, SessionIn, TaskIn, TaskPatch, TaskEventIn):
+    for model in (FeedbackIn, FeedbackLinkIn, SessionIn, TaskIn, TaskPatch, TaskEventIn):
         schemas[model.__name__] = model.model_json_schema(by_alias=True)
     return {
         "openapi": "3.1.0",

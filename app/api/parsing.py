@@ -21,7 +21,8 @@ def validation_errors(exc: ValidationError, where: str) -> list[dict[str, Any]]:
     return errors
 
 
-async def json_body(request: Request, model: type[ModelT]) -> ModelT:
+async def read_json(request: Request, raw: bytes | None = None) -> Any:
+    """The request's JSON value; 415 for another media type, 400 for malformed JSON."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise APIError(
@@ -29,13 +30,18 @@ async def json_body(request: Request, model: type[ModelT]) -> ModelT:
             "unsupported_media_type",
             "Send the request body as JSON with Content-Type: application/json.",
         )
-    raw = await request.body()
+    if raw is None:
+        raw = await request.body()
     try:
-        data = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise APIError(
             400, "malformed_json", f"The request body is not valid JSON: {exc}."
         ) from None
+
+
+async def json_body(request: Request, model: type[ModelT]) -> ModelT:
+    data = await read_json(request)
     if not isinstance(data, dict):
         raise validation_failed(
             [{"loc": ["body"], "msg": "Input should be a JSON object", "type": "dict_type"}]

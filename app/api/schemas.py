@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.models import COMMENT_MAX_CHARS, ID_MAX_CHARS
 
@@ -33,6 +33,13 @@ class FeedbackIn(_Body):
     user_id: str | None = Field(None, alias="userId", min_length=1, max_length=255)
 
 
+class FeedbackLinkIn(_Body):
+    task_id: str = Field(min_length=1, max_length=255, description="A task id or trace id.")
+    key: str = Field("thumbs", min_length=1, max_length=64)
+    feedback_config: dict[str, Any] | None = None
+    expires_in_seconds: int | None = Field(None, ge=1)
+
+
 MAX_PAGE = 1_000_000
 
 
@@ -44,6 +51,11 @@ class FeedbackQuery(BaseModel):
     task_id: str | None = None
     session_id: str | None = None
     rating: Literal["up", "down"] | None = None
+    key: str | None = Field(None, max_length=64)
+    source: Literal["customer", "platform", "model"] | None = None
+    organisation: str | None = Field(None, max_length=255)
+    prompt: str | None = Field(None, max_length=255)
+    environment: str | None = Field(None, max_length=255)
     # Bounded so the row offset stays a 64-bit integer whatever a client sends.
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=100)
@@ -65,6 +77,14 @@ class TaskIn(_Body):
     response_text: str = ""
     model: str | None = Field(None, max_length=255)
     prompt_version: str | None = Field(None, max_length=255)
+    cost: float | None = Field(None, ge=0)
+    # The platform's own reference (an OTel trace id, a Trodo run id) that feedback SDKs send.
+    trace_id: str | None = Field(
+        None,
+        validation_alias=AliasChoices("trace_id", "run_id"),
+        min_length=1,
+        max_length=255,
+    )
     metadata: dict[str, Any] | None = None
 
 

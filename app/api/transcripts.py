@@ -51,6 +51,8 @@ async def create_task(request: Request) -> Response:
             model=body.model,
             prompt_version=body.prompt_version,
             metadata=body.metadata,
+            trace_id=body.trace_id,
+            cost=body.cost,
         )
         view = TaskView.of(row)
         tx.emit(TaskCreated(view))

@@ -21,6 +21,14 @@ def feedback_part(feedback: Feedback) -> dict[str, Any]:
         "feedback_text": feedback.comment,
         "user_id": feedback.user_id,
         "created_time": feedback.created_time,
+        # After SAM's fields: what the key registry and the SDK dialects add.
+        "key": feedback.key,
+        "score": feedback.score,
+        "label": feedback.label,
+        "weight": feedback.weight,
+        "source": feedback.source,
+        "via": feedback.via,
+        "target_kind": feedback.target_kind,
     }
 
 

@@ -1,17 +1,116 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import now_ms
-from app.errors import conflict, not_found
+from app.errors import APIError, conflict, not_found
 from app.models import Feedback, Task
 
 THUMBS_KEY = "thumbs"
+
+
+def already_submitted(target_kind: str = "task") -> APIError:
+    where = "this conversation" if target_kind == "session" else "this response"
+    return conflict(
+        f"Feedback has already been submitted for {where}.", "feedback_already_submitted"
+    )
+
+
+async def find_task(session: AsyncSession, reference: str) -> Task | None:
+    """A task by its id, or by the trace id (OTel trace, Trodo run) recorded on it."""
+    task = await session.get(Task, reference)
+    if task is None:
+        task = await session.scalar(select(Task).where(Task.trace_id == reference))
+    return task
+
+
+@dataclass(frozen=True)
+class NewFeedback:
+    """A judged submission, ready to store on a task or a whole session."""
+
+    key: str
+    exclusive: bool
+    user_id: str
+    session_id: str
+    task: Task | None
+    score: float | None = None
+    label: str | None = None
+    rating: str | None = None
+    comment: str | None = None
+    weight: float = 1.0
+    source: str = "customer"
+    via: str = "widget"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    organisation: str | None = None
+    prompt: str | None = None
+    environment: str | None = None
+    event_time: int | None = None
+    feedback_id: str | None = None
+    # Lock the task's controls even without a thumbs rating (a redeemed feedback link does).
+    marks_task: bool = False
+
+
+async def add_feedback(session: AsyncSession, new: NewFeedback) -> Feedback:
+    """Store one submission. The database's unique indexes decide every race."""
+    target_kind = "task" if new.task is not None else "session"
+    if new.feedback_id is not None and await session.get(Feedback, new.feedback_id) is not None:
+        raise conflict(f"Feedback with ID '{new.feedback_id}' already exists.", "feedback_exists")
+    row = Feedback(
+        id=new.feedback_id or str(uuid.uuid4()),
+        task_id=new.task.id if new.task is not None else None,
+        session_id=new.session_id,
+        target_kind=target_kind,
+        target_id=new.task.id if new.task is not None else new.session_id,
+        user_id=new.user_id,
+        agent_id=new.task.agent_id if new.task is not None else None,
+        key=new.key,
+        exclusive=new.exclusive,
+        rating=new.rating,
+        score=new.score,
+        label=new.label,
+        comment=new.comment or None,
+        weight=new.weight,
+        source=new.source,
+        via=new.via,
+        organisation=new.organisation,
+        prompt=new.prompt,
+        environment=new.environment,
+        metadata_=new.metadata,
+        created_time=now_ms(),
+        event_time=new.event_time,
+    )
+    session.add(row)
+    task = new.task
+    if task is not None and task.feedback_state is None and (new.rating or new.marks_task):
+        task.metadata_ = {**(task.metadata_ or {}), "feedback": feedback_state(row)}
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another request (tab, process, dialect) won the race; a unique index decided.
+        raise already_submitted(target_kind) from None
+    return row
+
+
+def feedback_state(row: Feedback) -> dict[str, Any]:
+    """What a task's metadata says once feedback is in: SAM's fields plus VoltAgent's."""
+    provided_at = datetime.fromtimestamp(row.created_time / 1000, UTC).isoformat()
+    return {
+        "type": row.rating,
+        "text": row.comment,
+        "submitted": True,
+        "id": row.id,
+        "key": row.key,
+        "provided": True,
+        "providedAt": provided_at.replace("+00:00", "Z"),
+        "feedbackId": row.id,
+    }
 
 
 async def submit_thumbs(
@@ -23,6 +122,7 @@ async def submit_thumbs(
     rating: str,
     comment: str | None,
     source: str = "customer",
+    via: str = "widget",
 ) -> tuple[Feedback, Task]:
     """Store the one thumbs feedback a completed task may receive and mark it on the task."""
     task = await session.get(Task, task_id)
@@ -33,41 +133,33 @@ async def submit_thumbs(
             f"Task with ID '{task_id}' does not belong to session '{session_id}'.",
             "task_not_in_session",
         )
+    require_completed(task)
+    if task.feedback_state is not None:
+        raise already_submitted()
+    row = await add_feedback(
+        session,
+        NewFeedback(
+            key=THUMBS_KEY,
+            exclusive=True,
+            user_id=user_id,
+            session_id=task.session_id,
+            task=task,
+            score=1.0 if rating == "up" else 0.0,
+            rating=rating,
+            comment=comment,
+            source=source,
+            via=via,
+        ),
+    )
+    return row, task
+
+
+def require_completed(task: Task) -> None:
     if task.status != "completed":
         raise conflict(
-            f"Task '{task_id}' is {task.status}; feedback is accepted only for completed tasks.",
+            f"Task '{task.id}' is {task.status}; feedback is accepted only for completed tasks.",
             "task_not_completed",
         )
-    already = conflict(
-        "Feedback has already been submitted for this response.", "feedback_already_submitted"
-    )
-    if task.feedback_state is not None:
-        raise already
-    row = Feedback(
-        id=str(uuid.uuid4()),
-        task_id=task.id,
-        session_id=task.session_id,
-        user_id=user_id,
-        agent_id=task.agent_id,
-        key=THUMBS_KEY,
-        rating=rating,
-        comment=comment or None,
-        weight=1.0,
-        source=source,
-        metadata_={},
-        created_time=now_ms(),
-    )
-    session.add(row)
-    task.metadata_ = {
-        **(task.metadata_ or {}),
-        "feedback": {"type": rating, "text": comment or None, "submitted": True, "id": row.id},
-    }
-    try:
-        await session.flush()
-    except IntegrityError:
-        # Another request (tab, process) won the race; the unique constraint decided.
-        raise already from None
-    return row, task
 
 
 @dataclass(frozen=True)
@@ -78,6 +170,11 @@ class FeedbackFilter:
     task_id: str | None = None
     session_id: str | None = None
     rating: str | None = None
+    key: str | None = None
+    source: str | None = None
+    organisation: str | None = None
+    prompt: str | None = None
+    environment: str | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -93,6 +190,15 @@ class FeedbackFilter:
             clauses.append(Feedback.session_id == self.session_id)
         if self.rating is not None:
             clauses.append(Feedback.rating == self.rating)
+        for column, wanted in (
+            (Feedback.key, self.key),
+            (Feedback.source, self.source),
+            (Feedback.organisation, self.organisation),
+            (Feedback.prompt, self.prompt),
+            (Feedback.environment, self.environment),
+        ):
+            if wanted is not None:
+                clauses.append(column == wanted)
         return clauses
 
 

@@ -24,9 +24,15 @@ async def create_task(
     model: str | None = None,
     prompt_version: str | None = None,
     metadata: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+    cost: float | None = None,
 ) -> Task:
     if task_id is not None and await session.get(Task, task_id) is not None:
         raise conflict(f"A task with ID '{task_id}' already exists.", "task_exists")
+    if trace_id is not None and await session.scalar(
+        select(Task.id).where(Task.trace_id == trace_id)
+    ):
+        raise conflict(f"A task with trace ID '{trace_id}' already exists.", "trace_exists")
     started = now_ms()
     row = Task(
         id=task_id or new_id(),
@@ -38,6 +44,8 @@ async def create_task(
         response_text=response_text,
         model=model,
         prompt_version=prompt_version,
+        trace_id=trace_id,
+        cost=cost,
         start_time=started,
         end_time=started if status == "completed" else None,
         metadata_=metadata or {},

@@ -1,0 +1,1 @@
+"""Wire-compatible feedback endpoints for the common agent-feedback SDKs, under /compat."""

@@ -1,0 +1,162 @@
+"""Trodo (`trodo-python`): 2.x's batch endpoint and per-run fallback, and 1.x's track-agent.
+
+2.x counts an item as delivered only on HTTP 200 with one `{"status": 2xx}` per item, in
+order; any other answer drops or re-sends it, so every item gets its own status here and
+an item that fails on our side (5xx) is one the SDK will send again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import zlib
+from dataclasses import replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.api.parsing import read_json
+from app.compat.common import (
+    bad_request,
+    dialect_settings,
+    event_time,
+    matches_any,
+    object_or_empty,
+    text_or_none,
+    unauthorized,
+)
+from app.compat.trodo_runs import record_run
+from app.errors import APIError
+from app.feedback_intake import Submission, submit
+from app.feedback_keys import TRODO
+from app.state import Services, services
+
+log = logging.getLogger(__name__)
+SATISFACTION = {"positive": "up", "negative": "down"}
+
+
+def _authenticate(request: Request) -> None:
+    settings = dialect_settings(request, "trodo")
+    if not matches_any(request.headers.get("x-trodo-site-id"), settings.site_ids):
+        raise unauthorized("Unknown or missing X-Trodo-Site-Id.")
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        limit = services(request).settings.app.app_config.limits.max_body_bytes
+        try:
+            # Bounded like any body: a small bomb must not unpack into memory unchecked.
+            inflater = zlib.decompressobj(wbits=31)
+            raw = inflater.decompress(raw, limit + 1)
+        except (zlib.error, gzip.BadGzipFile):
+            raise bad_request("The body is not valid gzip.") from None
+        if len(raw) > limit or inflater.unconsumed_tail:
+            raise APIError(413, "payload_too_large", f"The unpacked body exceeds {limit} bytes.")
+    return await read_json(request, raw)
+
+
+def _feedback_submission(run_id: Any, feedback: dict[str, Any]) -> Submission:
+    satisfaction = feedback.get("satisfaction")
+    if satisfaction is not None and (
+        not isinstance(satisfaction, str) or satisfaction not in SATISFACTION
+    ):
+        raise bad_request("satisfaction must be 'positive', 'negative' or null.", "satisfaction")
+    return Submission(
+        via="trodo",
+        source="customer",
+        key=TRODO.name,
+        proposed_key=TRODO,
+        task_ref=text_or_none(run_id, "run_id") or "",
+        user_id=text_or_none(feedback.get("distinct_id"), "distinct_id"),
+        score=feedback.get("rating"),
+        label=satisfaction,
+        rating=SATISFACTION.get(satisfaction) if satisfaction else None,
+        comment=feedback.get("comment"),
+        metadata=object_or_empty(feedback.get("attributes"), "attributes"),
+    )
+
+
+async def _item(svc: Services, item: Any) -> dict[str, Any]:
+    try:
+        if not isinstance(item, dict):
+            raise bad_request("Each item must be an object.")
+        if isinstance(item.get("run"), dict):
+            task_id = await record_run(svc, item["run"], item.get("spans"))
+            return {"status": 200, "task_id": task_id}
+        if isinstance(item.get("feedback"), dict):
+            stored = await submit(svc, _feedback_submission(item.get("run_id"), item["feedback"]))
+            return {"status": 201, "id": stored.id}
+        if "spans" in item:
+            return {"status": 200}  # traces are not ours to keep
+        raise bad_request("Unknown item: expected run, feedback or spans.")
+    except APIError as error:
+        return {"status": error.status_code, "error": error.detail, "code": error.code}
+    except Exception:
+        log.exception("trodo batch item failed")
+        return {"status": 500, "error": "internal error; send the item again"}
+
+
+async def batch(request: Request) -> Response:
+    _authenticate(request)
+    body = await _body(request)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise bad_request("The body must be an object with an items list.", "items")
+    svc = services(request)
+    # One transaction per item: one bad item never costs the others their delivery.
+    results = [await _item(svc, item) for item in items]
+    return JSONResponse({"results": results})
+
+
+async def run_feedback(request: Request) -> Response:
+    """The per-run fallback 2.x uses against servers without /api/sdk/batch."""
+    _authenticate(request)
+    feedback = await _body(request)
+    if not isinstance(feedback, dict):
+        raise bad_request("The body must be a feedback object.")
+    stored = await submit(
+        services(request), _feedback_submission(request.path_params["run_id"], feedback)
+    )
+    return JSONResponse({"status": 201, "id": stored.id}, status_code=201)
+
+
+async def track_agent(request: Request) -> Response:
+    """1.x: one agent event per request, extra properties merged flat into the body."""
+    _authenticate(request)
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise bad_request("The body must be an object.")
+    if body.get("event_type", "feedback") != "feedback":
+        return JSONResponse({"status": "ignored"})
+    reaction = body.get("feedback")
+    if reaction == "unreact":
+        raise APIError(
+            409, "feedback_locked", "Feedback is locked in once given; it cannot be withdrawn."
+        )
+    satisfaction = (
+        reaction
+        if isinstance(reaction, str) and reaction in SATISFACTION
+        else body.get("satisfaction")
+    )
+    known = {"event_type", "agent_id", "conversation_id", "message_id", "distinct_id", "timestamp",
+             "feedback", "satisfaction", "rating", "comment"}  # fmt: skip
+    extras = {name: value for name, value in body.items() if name not in known}
+    submission = _feedback_submission(
+        body.get("message_id"),
+        {
+            "satisfaction": satisfaction,
+            "rating": body.get("rating"),
+            "comment": body.get("comment"),
+            "distinct_id": body.get("distinct_id"),
+            "attributes": {
+                **extras,
+                "agent_id": body.get("agent_id"),
+                "conversation_id": body.get("conversation_id"),
+            },
+        },
+    )
+    when = event_time(body.get("timestamp"), "timestamp")
+    stored = await submit(services(request), replace(submission, event_time=when))
+    return JSONResponse({"status": "ok", "id": stored.id}, status_code=200)
