@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.dialects import PORTKEY_KEY, TRODO_SITE
 from tests.support import config_dict, running_server, write_config
 
 ROUNDS = 300
@@ -57,7 +58,10 @@ def main() -> None:
 def measure(options: dict[str, object], only_feedback: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        config = write_config(Path(folder) / "bench.yaml", config_dict(database_url=url, **options))
+        compat = {"trodo": {"site_ids": [TRODO_SITE]}, "portkey": {"api_keys": [PORTKEY_KEY]}}
+        config = write_config(
+            Path(folder) / "bench.yaml", config_dict(database_url=url, compat=compat, **options)
+        )
         with running_server(config) as base, httpx.Client(base_url=base) as client:
             session_id = client.post("/api/v1/sessions", json={}).json()["id"]
             tasks = []
@@ -93,6 +97,24 @@ def measure(options: dict[str, object], only_feedback: bool = False) -> None:
             if only_feedback:
                 return
             timed("GET /chat/{id} (20 turns)", lambda n: client.get(f"/chat/{page_session}"), 200)
+            timed(
+                "POST /compat/portkey/v1/feedback",
+                lambda n: client.post(
+                    "/compat/portkey/v1/feedback",
+                    json={"trace_id": tasks[0], "value": n % 10, "weight": 0.5},
+                    headers={"x-portkey-api-key": PORTKEY_KEY},
+                ),
+                200,
+            )
+            timed(
+                "POST /compat/trodo/api/sdk/batch (1 item)",
+                lambda n: client.post(
+                    "/compat/trodo/api/sdk/batch",
+                    json={"items": [{"run_id": tasks[n], "feedback": {"rating": 4}}]},
+                    headers={"X-Trodo-Site-Id": TRODO_SITE},
+                ),
+                200,
+            )
             timed(
                 "GET /api/v1/feedback?page_size=20",
                 lambda n: client.get("/api/v1/feedback", params={"page_size": 20}),

@@ -6,12 +6,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from app.db import async_url, create_database, database_url_for
 from app.migrate import pending_revision, upgrade
 from app.models import Base
 from app.settings import SessionServiceSettings
-from tests.support import config_dict, run_cli, write_config
+from tests.support import config_dict, postgres_database, run_cli, write_config
 
 
 @pytest.mark.parametrize(
@@ -113,3 +114,50 @@ async def test_one_thumbs_per_task_is_a_database_constraint(tmp_path: Path) -> N
                 await connection.execute(insert, {"id": "three", **other})
     finally:
         await db.dispose()
+
+
+async def upgrade_keeps_thumbs_written_before_the_key_registry(url: str) -> None:
+    db = create_database(async_url(url))
+    try:
+        await upgrade(db.engine, "0002_outbox")
+        async with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO sessions (id, user_id, created_at, metadata)"
+                " VALUES ('s', 'u', 0, '{}')",
+                "INSERT INTO tasks (id, session_id, user_id, status, request_text, response_text,"
+                " start_time, metadata) VALUES ('t', 's', 'u', 'completed', 'q', 'a', 0, '{}')",
+                "INSERT INTO feedback (id, task_id, session_id, user_id, key, rating, weight,"
+                " source, metadata, created_time) VALUES ('old', 't', 's', 'u', 'thumbs', 'up', 1,"
+                " 'customer', '{}', 0)",
+            ):
+                await connection.execute(text(statement))
+        await upgrade(db.engine)
+        async with db.engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT target_kind, target_id, exclusive, via FROM feedback")
+                )
+            ).one()
+            assert (row[0], row[1], bool(row[2]), row[3]) == ("task", "t", True, "widget")
+            # The old row still holds its task's one reaction.
+            with pytest.raises(IntegrityError):
+                await connection.execute(
+                    text(
+                        "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id,"
+                        " user_id, key, exclusive, via, rating, weight, source, metadata,"
+                        " created_time) VALUES ('new', 't', 's', 'task', 't', 'u', 'trodo', TRUE,"
+                        " 'trodo', 'down', 1, 'customer', '{}', 0)"
+                    )
+                )
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_keeps_existing_feedback_on_sqlite(tmp_path: Path) -> None:
+    await upgrade_keeps_thumbs_written_before_the_key_registry(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+async def test_upgrade_keeps_existing_feedback_on_postgres() -> None:
+    async with postgres_database() as url:
+        await upgrade_keeps_thumbs_written_before_the_key_registry(url)
