@@ -75,6 +75,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/v1/sessions/{session_id}/tasks", transcripts_api.list_session_tasks),
         Route("/api/v1/tasks/{task_id}", transcripts_api.update_task, methods=["PATCH"]),
         Route("/api/v1/tasks/{task_id}/events", transcripts_api.add_task_event, methods=["POST"]),
+        Route("/api/v1/feedback/summary", feedback_api.feedback_summary),
         Route("/api/v1/feedback/tokens", feedback_links.create_link, methods=["POST"]),
         Route("/api/v1/feedback/ingest/{token}", feedback_links.ingest, methods=["POST"]),
         Route("/api/v1/feedback/ingest/{token}", feedback_links.link_state),

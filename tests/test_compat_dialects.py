@@ -495,3 +495,37 @@ async def test_odd_bodies_never_cause_a_5xx(
             assert {"detail", "code"} <= set(answer), (body, answer)
         for result in answer.get("results", []) if isinstance(answer, dict) else []:
             assert result["status"] < 500, (body, result)
+
+
+async def test_satisfaction_analytics_count_customer_feedback_unless_asked(app: Harness) -> None:
+    session_id, _ = await pushed_task(app, "an-1")
+    other_session, _ = await pushed_task(app, "an-2")
+    await app.client.post(
+        "/compat/agentsight/api/conversation-feedbacks/",
+        json={"sentiment": "positive", "conversation_id": session_id},
+        headers=AGENTSIGHT,
+    )
+    dashboard = jwt.encode({"sub": "qa", "exp": int(time.time()) + 60}, TOKEN_SECRET, "HS256")
+    await app.client.post(
+        "/compat/agentsight/api/conversation-feedbacks/",
+        json={"sentiment": "negative", "conversation_id": other_session},
+        headers={"Authorization": f"Bearer {dashboard}"},
+    )
+    for value, weight in ((10, 0.5), (-2, 1.0)):
+        await app.client.post(
+            "/compat/portkey/v1/feedback",
+            json={"trace_id": "an-1", "value": value, "weight": weight},
+            headers=PORTKEY,
+        )
+
+    customer = (await app.client.get("/api/v1/feedback/summary", headers=OPERATOR)).json()
+    assert customer["source"] == "customer"
+    by_key = {row["key"]: row for row in customer["keys"]}
+    assert (by_key["sentiment"]["count"], by_key["sentiment"]["up"]) == (1, 1)
+    assert by_key["portkey"]["mean_score"] == 4  # (10 - 2) / 2
+    assert by_key["portkey"]["weighted_mean_score"] == 2  # (10 * 0.5 - 2 * 1) / 1.5
+    everyone = await app.client.get("/api/v1/feedback/summary", params={"source": "all"},
+                                    headers=OPERATOR)  # fmt: skip
+    sentiment = {row["key"]: row for row in everyone.json()["keys"]}["sentiment"]
+    assert (sentiment["count"], sentiment["up"], sentiment["down"], sentiment["mean_score"]) == (
+        2, 1, 1, 0)  # fmt: skip

@@ -66,14 +66,14 @@ def parse_instant(name: str, value: str | None, *, end_of_day: bool = False) -> 
     return int(moment.timestamp() * 1000)
 
 
-async def list_feedback(request: Request) -> Response:
+async def _readable_filter(request: Request, query: FeedbackQuery) -> feedback_store.FeedbackFilter:
+    """The caller's filter under SAM's ownership rules (403s exactly as SAM words them)."""
     svc = services(request)
     if not svc.feedback.persistence_enabled:
         raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
     identity = current_identity(request)
     start_ms = parse_instant("start_date", request.query_params.get("start_date"))
     end_ms = parse_instant("end_date", request.query_params.get("end_date"), end_of_day=True)
-    query = query_params(request, FeedbackQuery)
     read_all = "feedback:read:all" in identity.scopes
     if query.query_user_id is not None and not read_all:
         raise APIError(
@@ -83,28 +83,34 @@ async def list_feedback(request: Request) -> Response:
         )
     if not read_all:
         identity.require("feedback:read")
-    async with svc.db.read() as session:
-        if query.task_id is not None:
+    if query.task_id is not None:
+        async with svc.db.read() as session:
             task = await session.get(Task, query.task_id)
-            if task is None:
-                raise task_not_found(query.task_id)
-            if task.user_id != identity.user_id and not read_all:
-                raise APIError(
-                    403, "forbidden", "You do not have permission to view feedback for this task."
-                )
-        where = feedback_store.FeedbackFilter(
-            user_id=query.query_user_id if read_all else identity.user_id,
-            start_ms=start_ms,
-            end_ms=end_ms,
-            task_id=query.task_id,
-            session_id=query.session_id,
-            rating=query.rating,
-            key=query.key,
-            source=query.source,
-            organisation=query.organisation,
-            prompt=query.prompt,
-            environment=query.environment,
-        )
+        if task is None:
+            raise task_not_found(query.task_id)
+        if task.user_id != identity.user_id and not read_all:
+            raise APIError(
+                403, "forbidden", "You do not have permission to view feedback for this task."
+            )
+    return feedback_store.FeedbackFilter(
+        user_id=query.query_user_id if read_all else identity.user_id,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        task_id=query.task_id,
+        session_id=query.session_id,
+        rating=query.rating,
+        key=query.key,
+        source=query.source,
+        organisation=query.organisation,
+        prompt=query.prompt,
+        environment=query.environment,
+    )
+
+
+async def list_feedback(request: Request) -> Response:
+    query = query_params(request, FeedbackQuery)
+    where = await _readable_filter(request, query)
+    async with services(request).db.read() as session:
         rows, total = await feedback_store.list_feedback(
             session, where=where, page=query.page, page_size=query.page_size
         )
@@ -114,6 +120,19 @@ async def list_feedback(request: Request) -> Response:
     if link:
         headers["Link"] = link
     return JSONResponse(body, headers=headers)
+
+
+async def feedback_summary(request: Request) -> Response:
+    """Satisfaction analytics: `customer` feedback only unless `source` names another, or `all`."""
+    all_sources = request.query_params.get("source") == "all"
+    values = {k: v for k, v in request.query_params.items() if not (all_sources and k == "source")}
+    query = query_params(request, FeedbackQuery, values)
+    if not all_sources and query.source is None:
+        query = query.model_copy(update={"source": "customer"})
+    where = await _readable_filter(request, query)
+    async with services(request).db.read() as session:
+        keys = await feedback_store.summarize(session, where=where)
+    return JSONResponse({"source": where.source or "all", "keys": keys})
 
 
 def _link_header(request: Request, page: int, page_size: int, total: int) -> str:

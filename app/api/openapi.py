@@ -149,6 +149,25 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        "/api/v1/feedback/summary": {
+            "get": {
+                "summary": "Per key: count, thumbs up/down, mean and weighted mean score",
+                "parameters": [
+                    _param("start_date"),
+                    _param("end_date"),
+                    _param("key"),
+                    _param(
+                        "source",
+                        schema={"enum": ["customer", "platform", "model", "all"]},
+                    ),
+                    _param("query_user_id"),
+                ],
+                "responses": {
+                    "200": _answer("The summary", {"type": "object"}),
+                    **_errors(400, 403, 404, 422, 501),
+                },
+            }
+        },
         "/api/v1/feedback/tokens": {
             "post": {
                 "summary": "Issue a single-use, expiring feedback link for one task",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -52,8 +53,10 @@ async def json_body(request: Request, model: type[ModelT]) -> ModelT:
         raise validation_failed(validation_errors(exc, "body")) from None
 
 
-def query_params(request: Request, model: type[ModelT]) -> ModelT:
+def query_params(
+    request: Request, model: type[ModelT], values: Mapping[str, str] | None = None
+) -> ModelT:
     try:
-        return model.model_validate(dict(request.query_params))
+        return model.model_validate(dict(request.query_params if values is None else values))
     except ValidationError as exc:
         raise validation_failed(validation_errors(exc, "query")) from None

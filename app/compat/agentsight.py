@@ -38,16 +38,13 @@ def _source(request: Request) -> str:
     value = value.strip()
     if scheme.lower() == "api-key" and matches_any(value, settings.api_keys):
         return "customer"
-    if scheme.lower() == "bearer" and value:
-        secret = services(request).settings.app.app_config.auth.secret
+    secret = services(request).settings.app.app_config.auth.secret
+    if scheme.lower() == "bearer" and value and secret:
         try:
-            jwt.decode(
-                value, secret or "", algorithms=["HS256"], options={"require": ["exp", "sub"]}
-            )
+            jwt.decode(value, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
         except jwt.InvalidTokenError:
             raise unauthorized("Invalid token.") from None
-        if secret:
-            return "platform"
+        return "platform"
     raise unauthorized("Authentication credentials were not provided or are invalid.")
 
 

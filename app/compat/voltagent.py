@@ -41,6 +41,7 @@ def _authenticate(request: Request) -> str:
     public, secret = request.headers.get("x-public-key"), request.headers.get("x-secret-key")
     found: str | None = None
     for pair in settings.key_pairs:
+        # `&`, not `and`: both halves are always compared, so timing says nothing either way.
         if matches_any(public, [pair.public_key]) & matches_any(secret, [pair.secret_key]):
             found = pair.public_key
     if found is None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -216,3 +216,35 @@ async def list_feedback(
         .limit(page_size)
     )
     return list((await session.scalars(query)).all()), int(total or 0)
+
+
+async def summarize(session: AsyncSession, *, where: FeedbackFilter) -> list[dict[str, Any]]:
+    """Per key: how many, thumbs up and down, and the mean and weight-weighted mean score."""
+    scored = Feedback.score.is_not(None)
+    weighted_sum = func.sum(case((scored, Feedback.score * Feedback.weight), else_=0))
+    weight_sum = func.sum(case((scored, Feedback.weight), else_=0))
+    query = (
+        select(
+            Feedback.key,
+            func.count(),
+            func.sum(case((Feedback.rating == "up", 1), else_=0)),
+            func.sum(case((Feedback.rating == "down", 1), else_=0)),
+            func.avg(Feedback.score),
+            weighted_sum,
+            weight_sum,
+        )
+        .where(*where.clauses())
+        .group_by(Feedback.key)
+        .order_by(Feedback.key)
+    )
+    return [
+        {
+            "key": key,
+            "count": count,
+            "up": int(up or 0),
+            "down": int(down or 0),
+            "mean_score": None if mean is None else round(float(mean), 6),
+            "weighted_mean_score": round(float(total) / float(weights), 6) if weights else None,
+        }
+        for key, count, up, down, mean, total, weights in (await session.execute(query)).all()
+    ]
