@@ -529,3 +529,13 @@ async def test_satisfaction_analytics_count_customer_feedback_unless_asked(app: 
     sentiment = {row["key"]: row for row in everyone.json()["keys"]}["sentiment"]
     assert (sentiment["count"], sentiment["up"], sentiment["down"], sentiment["mean_score"]) == (
         2, 1, 1, 0)  # fmt: skip
+
+
+async def test_a_gzip_body_is_bounded_when_unpacked(app: Harness) -> None:
+    headers = {**TRODO, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    bomb = gzip.compress(b'{"items": [' + b" " * 1_000_000 + b"]}")
+    assert len(bomb) < 65536  # small on the wire, a megabyte unpacked
+    too_big = await app.client.post("/compat/trodo/api/sdk/batch", content=bomb, headers=headers)
+    assert (too_big.status_code, too_big.json()["code"]) == (413, "payload_too_large")
+    broken = await app.client.post("/compat/trodo/api/sdk/batch", content=b"nope", headers=headers)
+    assert broken.status_code == 400
