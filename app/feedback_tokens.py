@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import update
 
 from app.actions import ensure_feedback_enabled
-from app.clock import now_ms
+from app.clock import iso_ms, now_ms
 from app.errors import APIError, not_found
 from app.feedback_intake import Submission, UnknownTarget, announce, store_submission
 from app.feedback_keys import resolve_key
@@ -29,12 +29,6 @@ from app.views_model import FeedbackView
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def iso(epoch_ms: int) -> str:
-    return (
-        datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
-    )
 
 
 @dataclass(frozen=True)
@@ -122,7 +116,7 @@ async def describe(services: Services, token: str) -> dict[str, Any]:
         "key": spec.name,
         "feedback_config": spec.config(),
         "task_id": row.task_id,
-        "expires_at": iso(row.expires_time),
+        "expires_at": iso_ms(row.expires_time),
         "provided": row.used_time is not None,
         "feedback_id": row.feedback_id,
     }

@@ -23,6 +23,8 @@ TASK_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
 COMMENT_MAX_CHARS = 5000
 ID_MAX_CHARS = 128
+# What an id may look like (sessions, tasks, keys): safe in URLs, SSE event names and HTML ids.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 
 
 class Base(DeclarativeBase):

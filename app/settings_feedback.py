@@ -7,8 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.models import ID_PATTERN
+
 KeyType = Literal["boolean", "numeric", "continuous", "categorical", "freeform"]
-KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+KEY_NAME = re.compile(ID_PATTERN)
+KEY_MAX_CHARS = 64
 # AgentSight's SDK refuses any other key before it sends a request.
 AGENTSIGHT_KEY = re.compile(r"^ags_[a-f0-9]{32}_[a-f0-9]{6}$", re.IGNORECASE)
 
@@ -37,7 +40,7 @@ class FeedbackKeySettings(_Frozen):
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        if not KEY_NAME.match(name):
+        if len(name) > KEY_MAX_CHARS or not KEY_NAME.match(name):
             raise ValueError("must be 1-64 letters, digits, and _ . : -, starting alphanumeric")
         return name
 

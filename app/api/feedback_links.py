@@ -11,11 +11,12 @@ from starlette.responses import JSONResponse, Response
 
 from app.api.parsing import json_body, read_json
 from app.api.schemas import FeedbackLinkIn
+from app.clock import iso_ms
 from app.compat.common import bad_request, public_base
 from app.compat.voltagent import SOURCE_TYPES
 from app.feedback_intake import unknown_task
 from app.feedback_keys import spec_from_config
-from app.feedback_tokens import describe, expiry, iso, issue, redeem
+from app.feedback_tokens import describe, expiry, issue, redeem
 from app.identity import current_identity
 from app.state import services
 
@@ -46,7 +47,7 @@ async def create_link(request: Request) -> Response:
         {
             "id": issued.token,
             "url": public_base(request) + INGEST_PATH + issued.token,
-            "expires_at": iso(issued.expires_time),
+            "expires_at": iso_ms(issued.expires_time),
             "feedback_config": issued.key.config(),
             "key": issued.key.name,
             "task_id": issued.task_id,

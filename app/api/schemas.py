@@ -6,13 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.models import COMMENT_MAX_CHARS, ID_MAX_CHARS
+from app.models import COMMENT_MAX_CHARS, ID_MAX_CHARS, ID_PATTERN
 
 Identifier = Annotated[
     str,
-    StringConstraints(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", min_length=1, max_length=ID_MAX_CHARS
-    ),
+    StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=ID_MAX_CHARS),
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.compat.common import bad_request
 from app.events import TaskCreated, TaskFinished
-from app.models import FINISHED_STATUSES, ChatSession
+from app.models import FINISHED_STATUSES, ID_MAX_CHARS, ID_PATTERN, ChatSession
 from app.state import Services
 from app.store import sessions as session_store
 from app.store import tasks as task_store
@@ -16,11 +16,11 @@ from app.store.feedback import find_task
 from app.views_model import TaskView
 
 RUN_STATUSES = {"ok": "completed", "error": "failed", "running": "running"}
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_IDENTIFIER = re.compile(ID_PATTERN)
 
 
 def _identifier(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+    if not isinstance(value, str) or len(value) > ID_MAX_CHARS or not _IDENTIFIER.match(value):
         raise bad_request(f"run.{field} must be an id of letters, digits and _ . : -.", field)
     return value
 

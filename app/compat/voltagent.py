@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.api.parsing import read_json
+from app.clock import iso_ms
 from app.compat.common import (
     bad_request,
     dialect_settings,
@@ -27,13 +28,15 @@ from app.compat.common import (
 from app.errors import APIError, not_found
 from app.feedback_intake import Submission, submit
 from app.feedback_keys import spec_from_config
-from app.feedback_tokens import expiry, iso, issue
+from app.feedback_tokens import expiry, issue
+from app.models import ID_PATTERN
 from app.settings_feedback import FeedbackKeySettings
 from app.state import services
 
 INGEST_PATH = "/compat/voltagent/api/public/feedback/ingest/"
 SOURCE_TYPES = {"app": "customer", "model": "model"}
-_FEEDBACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,35}$")
+_FEEDBACK_ID = re.compile(ID_PATTERN)
+FEEDBACK_ID_MAX_CHARS = 36  # the column holds a UUID
 
 
 def _authenticate(request: Request) -> str:
@@ -112,7 +115,7 @@ async def create_token(request: Request) -> Response:
         {
             "id": issued.token,
             "url": public_base(request) + INGEST_PATH + issued.token,
-            "expires_at": iso(issued.expires_time),
+            "expires_at": iso_ms(issued.expires_time),
             "feedback_config": issued.key.config(),
             "trace_id": trace_id,
             "feedback_key": issued.key.name,
@@ -140,7 +143,9 @@ async def create_feedback(request: Request) -> Response:
     key, proposed = _key(body, "key")
     feedback_id = body.get("id")
     if feedback_id is not None and (
-        not isinstance(feedback_id, str) or not _FEEDBACK_ID.match(feedback_id)
+        not isinstance(feedback_id, str)
+        or len(feedback_id) > FEEDBACK_ID_MAX_CHARS
+        or not _FEEDBACK_ID.match(feedback_id)
     ):
         raise bad_request("id must be up to 36 letters, digits and _ . : -.", "id")
     value = body.get("value")
@@ -176,7 +181,7 @@ async def create_feedback(request: Request) -> Response:
             "correction": body.get("correction"),
             "comment": stored.comment,
             "feedback_source_type": body.get("feedback_source_type"),
-            "created_at": iso(stored.created_time),
+            "created_at": iso_ms(stored.created_time),
         },
         status_code=201,
     )

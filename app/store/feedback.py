@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clock import now_ms
+from app.clock import iso_ms, now_ms
 from app.errors import APIError, conflict, not_found
 from app.models import Feedback, Task
 
@@ -100,7 +99,6 @@ async def add_feedback(session: AsyncSession, new: NewFeedback) -> Feedback:
 
 def feedback_state(row: Feedback) -> dict[str, Any]:
     """What a task's metadata says once feedback is in: SAM's fields plus VoltAgent's."""
-    provided_at = datetime.fromtimestamp(row.created_time / 1000, UTC).isoformat()
     return {
         "type": row.rating,
         "text": row.comment,
@@ -108,7 +106,7 @@ def feedback_state(row: Feedback) -> dict[str, Any]:
         "id": row.id,
         "key": row.key,
         "provided": True,
-        "providedAt": provided_at.replace("+00:00", "Z"),
+        "providedAt": iso_ms(row.created_time),
         "feedbackId": row.id,
     }
 
