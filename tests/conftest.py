@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.settings import Settings, settings_from_mapping
 from app.state import Services
+from tests.mqtt_support import Broker
 from tests.support import config_dict, postgres_database
 
 
@@ -94,6 +95,17 @@ async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
     for manager, client in reversed(stack):
         await client.aclose()
         await manager.__aexit__(None, None, None)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A mosquitto of the test's own on a free port (tests/mqtt_support.py)."""
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    server = Broker(folder)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 TRODO_SITE = "site-0123456789abcdef"
 AGENTSIGHT_KEY = "ags_" + "0a1b2c3d" * 4 + "_abc123"
 PORTKEY_KEY = "portkey-key-0123456789"
@@ -47,3 +49,22 @@ def dialect_options(**extra: Any) -> dict[str, Any]:
 
 
 OPERATOR = {"X-API-Key": OPERATOR_KEY}
+
+
+async def push_task(client: httpx.AsyncClient, trace_id: str, user: str = "ann") -> tuple[str, str]:
+    """A completed task carrying `trace_id`, in a new session of `user`: (session id, task id)."""
+    session = await client.post("/api/v1/sessions", json={"user_id": user}, headers=OPERATOR)
+    session_id: str = session.json()["id"]
+    task = await client.post(
+        f"/api/v1/sessions/{session_id}/tasks",
+        json={
+            "request_text": "Where is my invoice?",
+            "status": "completed",
+            "response_text": "Under Billing.",
+            "trace_id": trace_id,
+        },
+        headers=OPERATOR,
+    )
+    assert task.status_code == 201, task.text
+    task_id: str = task.json()["id"]
+    return session_id, task_id

@@ -20,6 +20,7 @@ from tests.dialects import (
     VOLT_PUBLIC,
     VOLT_SECRET,
     dialect_options,
+    push_task,
 )
 
 TRODO = {"X-Trodo-Site-Id": TRODO_SITE}
@@ -34,20 +35,7 @@ async def app(make_harness: HarnessFactory) -> Harness:
 
 
 async def pushed_task(app: Harness, trace_id: str, user: str = "ann") -> tuple[str, str]:
-    session = await app.client.post("/api/v1/sessions", json={"user_id": user}, headers=OPERATOR)
-    session_id = session.json()["id"]
-    task = await app.client.post(
-        f"/api/v1/sessions/{session_id}/tasks",
-        json={
-            "request_text": "Where is my invoice?",
-            "status": "completed",
-            "response_text": "Here.",
-            "trace_id": trace_id,
-        },
-        headers=OPERATOR,
-    )
-    assert task.status_code == 201, task.text
-    return session_id, task.json()["id"]
+    return await push_task(app.client, trace_id, user)
 
 
 async def feedback_rows(app: Harness, **filters: str) -> list[dict[str, Any]]:

@@ -26,16 +26,6 @@ from tests.support import config_dict, running_server, write_config
 TOPIC = "sam/feedback/v1"
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    server = Broker(folder)
-    server.start()
-    yield server
-    server.stop()
-
-
 def publishing(broker: Broker | None = None, **options: Any) -> dict[str, Any]:
     config: dict[str, Any] = {"enabled": True, "retry_max_seconds": 0.3, **options}
     if broker is not None:

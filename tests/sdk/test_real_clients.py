@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from tests.dialects import (
     VOLT_PUBLIC,
     VOLT_SECRET,
     dialect_options,
+    push_task,
 )
 from tests.mqtt_support import Broker, Subscriber, subscribed
 from tests.support import ROOT, config_dict, running_server, write_config
@@ -85,19 +86,7 @@ class Live:
     events: Subscriber
 
     async def push_task(self, trace_id: str, user: str = "ann") -> tuple[str, str]:
-        session = await self.api.post("/api/v1/sessions", json={"user_id": user}, headers=OPERATOR)
-        task = await self.api.post(
-            f"/api/v1/sessions/{session.json()['id']}/tasks",
-            json={
-                "request_text": "Where is my invoice?",
-                "status": "completed",
-                "response_text": "Under Billing.",
-                "trace_id": trace_id,
-            },
-            headers=OPERATOR,
-        )
-        assert task.status_code == 201, task.text
-        return session.json()["id"], task.json()["id"]
+        return await push_task(self.api, trace_id, user)
 
     async def feedback(self, **filters: str) -> list[dict[str, Any]]:
         response = await self.api.get("/api/v1/feedback", params=filters, headers=OPERATOR)
@@ -106,16 +95,6 @@ class Live:
 
     async def published(self, count: int) -> list[dict[str, Any]]:
         return [message.payload["feedback"] for message in await self.events.wait_for(count)]
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    server = Broker(folder)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
