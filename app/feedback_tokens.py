@@ -38,6 +38,15 @@ class IssuedToken:
     key: FeedbackKeySettings
     expires_time: int
 
+    def answer(self, url: str) -> dict[str, Any]:
+        """The fields VoltAgent's client requires of a new token, with the link's absolute URL."""
+        return {
+            "id": self.token,
+            "url": url,
+            "expires_at": iso_ms(self.expires_time),
+            "feedback_config": self.key.config(),
+        }
+
 
 def expiry(
     settings: FeedbackTokenSettings, *, expires_at: Any = None, expires_in_seconds: Any = None

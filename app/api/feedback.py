@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -66,7 +67,9 @@ def parse_instant(name: str, value: str | None, *, end_of_day: bool = False) -> 
     return int(moment.timestamp() * 1000)
 
 
-async def _readable_filter(request: Request, query: FeedbackQuery) -> feedback_store.FeedbackFilter:
+async def _readable_filter(
+    request: Request, query: FeedbackQuery, session: AsyncSession
+) -> feedback_store.FeedbackFilter:
     """The caller's filter under SAM's ownership rules (403s exactly as SAM words them)."""
     svc = services(request)
     if not svc.feedback.persistence_enabled:
@@ -84,8 +87,7 @@ async def _readable_filter(request: Request, query: FeedbackQuery) -> feedback_s
     if not read_all:
         identity.require("feedback:read")
     if query.task_id is not None:
-        async with svc.db.read() as session:
-            task = await session.get(Task, query.task_id)
+        task = await session.get(Task, query.task_id)
         if task is None:
             raise task_not_found(query.task_id)
         if task.user_id != identity.user_id and not read_all:
@@ -109,8 +111,8 @@ async def _readable_filter(request: Request, query: FeedbackQuery) -> feedback_s
 
 async def list_feedback(request: Request) -> Response:
     query = query_params(request, FeedbackQuery)
-    where = await _readable_filter(request, query)
     async with services(request).db.read() as session:
+        where = await _readable_filter(request, query, session)
         rows, total = await feedback_store.list_feedback(
             session, where=where, page=query.page, page_size=query.page_size
         )
@@ -129,8 +131,8 @@ async def feedback_summary(request: Request) -> Response:
     query = query_params(request, FeedbackQuery, values)
     if not all_sources and query.source is None:
         query = query.model_copy(update={"source": "customer"})
-    where = await _readable_filter(request, query)
     async with services(request).db.read() as session:
+        where = await _readable_filter(request, query, session)
         keys = await feedback_store.summarize(session, where=where)
     return JSONResponse({"source": where.source or "all", "keys": keys})
 

@@ -11,7 +11,6 @@ from starlette.responses import JSONResponse, Response
 
 from app.api.parsing import json_body, read_json
 from app.api.schemas import FeedbackLinkIn
-from app.clock import iso_ms
 from app.compat.common import bad_request, public_base
 from app.compat.voltagent import SOURCE_TYPES
 from app.feedback_intake import unknown_task
@@ -45,10 +44,7 @@ async def create_link(request: Request) -> Response:
     )
     return JSONResponse(
         {
-            "id": issued.token,
-            "url": public_base(request) + INGEST_PATH + issued.token,
-            "expires_at": iso_ms(issued.expires_time),
-            "feedback_config": issued.key.config(),
+            **issued.answer(public_base(request) + INGEST_PATH + issued.token),
             "key": issued.key.name,
             "task_id": issued.task_id,
         },

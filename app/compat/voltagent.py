@@ -113,10 +113,7 @@ async def create_token(request: Request) -> Response:
     )
     return JSONResponse(
         {
-            "id": issued.token,
-            "url": public_base(request) + INGEST_PATH + issued.token,
-            "expires_at": iso_ms(issued.expires_time),
-            "feedback_config": issued.key.config(),
+            **issued.answer(public_base(request) + INGEST_PATH + issued.token),
             "trace_id": trace_id,
             "feedback_key": issued.key.name,
         },
