@@ -7,8 +7,8 @@ import asyncio
 import logging
 import sys
 
+from app.config import Settings, load_settings
 from app.errors import ConfigError
-from app.settings import Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,28 +39,29 @@ def _load(path: str | None) -> Settings:
 
 
 async def _migrate(settings: Settings) -> str:
-    from app import migrate
-    from app.db import MEMORY_URL, database_url_for, opened_database
+    from sqlalchemy.engine import make_url
+
+    from app.db import migrate
+    from app.db.engine import MEMORY_URL, database_url_for, opened_database
 
     url = database_url_for(settings.session_service)
     if url == MEMORY_URL:
         return "the memory session service keeps nothing; there is nothing to migrate"
     async with opened_database(url) as db:
-        await migrate.upgrade(db.engine)
-        shown = db.engine.url.render_as_string(hide_password=True)
-    return f"database at {shown} is up to date"
+        await migrate.upgrade(db)
+    return f"database at {make_url(url).render_as_string(hide_password=True)} is up to date"
 
 
 async def _unmigrated(settings: Settings) -> str | None:
-    from app import migrate
-    from app.db import MEMORY_URL, database_url_for, opened_database
+    from app.db import migrate
+    from app.db.engine import MEMORY_URL, database_url_for, opened_database
 
     url = database_url_for(settings.session_service)
     if url == MEMORY_URL:
         return None
     try:
         async with opened_database(url) as db:
-            head = await migrate.pending_revision(db.engine)
+            head = await migrate.pending_revision(db)
     except Exception as exc:
         return f"cannot open the database: {exc}".splitlines()[0]
     if head is None:
@@ -69,14 +70,16 @@ async def _unmigrated(settings: Settings) -> str | None:
 
 
 async def _retention(settings: Settings) -> str:
-    from app.db import database_url_for, opened_database
-    from app.retention import run_retention
+    from app.db.engine import database_url_for, opened_database
+    from app.db.retention import run_retention
+    from app.events.bus import EventBus
+    from app.events.transaction import Writer
 
-    retention = settings.app.app_config.data_retention
+    retention = settings.config.data_retention
     if not retention.enabled:
         return "data retention is disabled (data_retention.enabled: false); nothing deleted"
     async with opened_database(database_url_for(settings.session_service)) as db:
-        return str(await run_retention(db, retention))
+        return str(await run_retention(Writer(db, EventBus()), retention))
 
 
 def main(argv: list[str] | None = None) -> None:

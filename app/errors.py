@@ -1,4 +1,4 @@
-"""Exceptions that carry what the client (or operator) is told."""
+"""Exceptions that carry what the client (or operator) is told, and their common shapes."""
 
 from __future__ import annotations
 
@@ -38,3 +38,14 @@ def validation_failed(errors: list[dict[str, Any]], detail: str | None = None) -
         where = ".".join(str(part) for part in first["loc"])
         detail = f"Invalid request: {where}: {first['msg']}." if where else "Invalid request."
     return APIError(422, "validation_error", detail, errors)
+
+
+def invalid_field(name: str, message: str) -> APIError:
+    """A 422 about one body field, whose message is the whole detail."""
+    return validation_failed([{"loc": ["body", name], "msg": message}], message)
+
+
+def bad_request(detail: str, name: str | None = None) -> APIError:
+    """A 400 for a body the SDK dialects reject (their clients expect 400, not 422)."""
+    errors = [{"loc": ["body", name], "msg": detail}] if name else []
+    return APIError(400, "invalid_request", detail, errors)

@@ -1,4 +1,8 @@
-"""The application factory: `create_app(settings)` builds routes, middleware and lifespan."""
+"""The application factory: `create_app(settings)` builds the routes and the lifespan.
+
+Nothing is created at import time. The lifespan opens the database, checks it is migrated,
+and builds the services every request reaches through `services(request)`.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +15,26 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
-from app import migrate
-from app.agents import build_agent
-from app.api import feedback as feedback_api
-from app.api import feedback_links
-from app.api import transcripts as transcripts_api
-from app.api.health import health
-from app.api.me import me
-from app.api.openapi import openapi_json
-from app.body_limit import BodyLimitMiddleware
-from app.compat.routes import compat_routes
-from app.csrf import OriginCheckMiddleware
-from app.db import MEMORY_URL, create_database, database_url_for
-from app.error_handlers import EXCEPTION_HANDLERS
-from app.events import EventBus
-from app.feedback_keys import register_keys
-from app.live import LiveHub
-from app.live_updates import attach_live_updates
-from app.public_cors import PublicLinkCorsMiddleware
+from app.config import Settings, load_settings
+from app.db import migrate
+from app.db.engine import MEMORY_URL, create_database, database_url_for
+from app.db.retention import retention_loop
+from app.events.bus import EventBus
+from app.events.transaction import Writer
+from app.feedback.service import register_keys
+from app.live.fanout import attach_live_updates
+from app.live.hub import LiveHub
 from app.publishing.setup import start_publishing
-from app.rate_limit import RateLimiter, RateLimitMiddleware
-from app.rendering import STATIC_DIR, Partials, build_templates
-from app.retention import retention_loop
-from app.runner import TaskRunner
-from app.security_headers import SecurityHeadersMiddleware
-from app.settings import Settings, load_settings
-from app.state import Services
-from app.transaction import Writer
-from app.views import actions, pages, stream
+from app.routes import routes
+from app.transcripts.agents import build_agent
+from app.transcripts.runner import TaskRunner
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.middleware.body_limit import BodyLimit
+from app.web.middleware.security import SecurityHeaders
+from app.web.ratelimit import RateLimiter
+from app.web.rendering import Partials, build_templates
+from app.web.state import Services
 
 log = logging.getLogger("feedback_widget")
 IDLE_CHANNEL_SECONDS = 600.0
@@ -51,86 +44,51 @@ class DatabaseNotMigrated(RuntimeError):
     pass
 
 
-def routes() -> list[Route | Mount]:
-    return [
-        Route("/", pages.index, name="index"),
-        Route("/chat", pages.new_chat, methods=["POST"], name="new_chat"),
-        Route("/chat/{session_id}", pages.chat, name="chat"),
-        Route("/embed/{session_id}", pages.embed, name="embed"),
-        Route("/chat/{session_id}/messages", actions.post_message, methods=["POST"]),
-        Route("/chat/{session_id}/feedback", actions.post_feedback, methods=["POST"]),
-        Route("/chat/{session_id}/events", stream.session_events, name="events"),
-        Route("/api/v1/config", feedback_api.get_config),
-        Route("/api/v1/health", health),
-        Route("/api/v1/me", me),
-        Route("/demo/host", pages.demo_host),
-        Route("/api/v1/feedback", feedback_api.submit_feedback, methods=["POST"]),
-        Route("/api/v1/feedback", feedback_api.list_feedback, methods=["GET"]),
-        Route("/api/v1/sessions", transcripts_api.create_session, methods=["POST"]),
-        Route(
-            "/api/v1/sessions/{session_id}/tasks",
-            transcripts_api.create_task,
-            methods=["POST"],
-        ),
-        Route("/api/v1/sessions/{session_id}/tasks", transcripts_api.list_session_tasks),
-        Route("/api/v1/tasks/{task_id}", transcripts_api.update_task, methods=["PATCH"]),
-        Route("/api/v1/tasks/{task_id}/events", transcripts_api.add_task_event, methods=["POST"]),
-        Route("/api/v1/feedback/summary", feedback_api.feedback_summary),
-        Route("/api/v1/feedback/tokens", feedback_links.create_link, methods=["POST"]),
-        Route("/api/v1/feedback/ingest/{token}", feedback_links.ingest, methods=["POST"]),
-        Route("/api/v1/feedback/ingest/{token}", feedback_links.link_state),
-        *compat_routes(),
-        Route("/openapi.json", openapi_json),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
-    ]
-
-
 def create_app(settings: Settings) -> Starlette:
-    app_config = settings.app.app_config
+    config = settings.config
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         url = database_url_for(settings.session_service)
         db = create_database(url)
         if url == MEMORY_URL:
-            await migrate.upgrade(db.engine)
-        elif (head := await migrate.pending_revision(db.engine)) is not None:
+            await migrate.upgrade(db)
+        elif (head := await migrate.pending_revision(db)) is not None:
             await db.dispose()
             raise DatabaseNotMigrated(
                 f"the database is not at schema revision {head}; run `feedback-widget migrate`"
             )
-        await register_keys(db, app_config.feedback_keys)
+        bus = EventBus()
+        writer = Writer(db, bus)
+        await register_keys(writer, config.feedback_keys)
         feedback = settings.feedback
         if not feedback.enabled:
             log.warning("Feedback controls are off: %s", feedback.reason)
-        bus = EventBus()
-        writer = Writer(db, bus)
         hub = LiveHub(
-            client_queue_size=app_config.sse.client_queue_size,
-            replay_buffer_size=app_config.sse.replay_buffer_size,
+            client_queue_size=config.sse.client_queue_size,
+            replay_buffer_size=config.sse.replay_buffer_size,
         )
         templates = build_templates()
-        partials = Partials(templates, feedback.enabled, app_config.agent.name)
-        runner = TaskRunner(writer=writer, agent=build_agent(app_config.agent))
+        partials = Partials(templates, feedback.enabled, config.agent.name)
+        runner = TaskRunner(writer=writer, agent=build_agent(config.agent))
         attach_live_updates(bus, hub, partials)
-        publishing = start_publishing(app_config.feedback_publishing, db=db, bus=bus)
-        limits = app_config.rate_limits
+        publishing = start_publishing(config.feedback_publishing, db=db, writer=writer, bus=bus)
         services = Services(
-            settings,
-            feedback,
-            db,
-            bus,
-            writer,
-            hub,
-            runner,
-            templates,
-            partials,
-            publishing,
-            RateLimiter(limits) if limits.enabled else None,
+            settings=settings,
+            feedback=feedback,
+            db=db,
+            bus=bus,
+            writer=writer,
+            hub=hub,
+            runner=runner,
+            templates=templates,
+            partials=partials,
+            publishing=publishing,
+            rate_limiter=RateLimiter(config.rate_limits) if config.rate_limits.enabled else None,
         )
         background = [asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper")]
-        if app_config.data_retention.enabled:
-            cleanup = retention_loop(db, app_config.data_retention)
+        if config.data_retention.enabled:
+            cleanup = retention_loop(writer, config.data_retention)
             background.append(asyncio.create_task(cleanup, name="data-retention"))
         else:
             log.warning("Data retention is disabled: old feedback and tasks are kept forever.")
@@ -147,15 +105,12 @@ def create_app(settings: Settings) -> Starlette:
             await db.dispose()
 
     return Starlette(
-        routes=routes(),
+        routes=routes(config),
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
-            Middleware(SecurityHeadersMiddleware, allowed_origins=app_config.embed.allowed_origins),
-            Middleware(PublicLinkCorsMiddleware),
-            Middleware(BodyLimitMiddleware, max_body_bytes=app_config.limits.max_body_bytes),
-            Middleware(OriginCheckMiddleware, allowed_origins=app_config.embed.allowed_origins),
-            Middleware(RateLimitMiddleware),
+            Middleware(SecurityHeaders, allowed_origins=config.embed.allowed_origins),
+            Middleware(BodyLimit, max_body_bytes=config.limits.max_body_bytes),
         ],
     )
 

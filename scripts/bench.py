@@ -1,125 +1,312 @@
-"""Latency of the hot paths against a real server: `make bench`.
+"""`make bench`: our server against a plain Starlette floor, in one run, as ratios.
 
-Starts `feedback-widget serve` on a fresh SQLite file (or BENCH_DATABASE_URL), then times,
-one request at a time so the figures are latencies rather than throughput:
-feedback submission, the chat page with 20 turns, and the feedback listing.
+The floor (scripts/bench_floor.py) and our server (on a fresh SQLite file) are started in turn
+on core 0; the load generator (scripts/loadgen.py) runs here, on core 1, with keep-alive
+HTTP/1.1 at concurrency 16 and N requests per phase. Absolute numbers drift on a shared
+machine; the ratio to the floor measured in the same run is what to compare.
+
+    python scripts/bench.py [--requests 3000] [--json bench-results.json] [--quick]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import gc
+import itertools
+import json
 import os
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.dialects import PORTKEY_KEY, TRODO_SITE
-from tests.support import config_dict, running_server, write_config
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.loadgen import (  # noqa: E402
+    EventStream,
+    PhaseResult,
+    RequestFactory,
+    read_response,
+    request,
+    run_phase,
+)
+from tests.support import config_dict, free_port, write_config  # noqa: E402
 
-ROUNDS = 300
+CONCURRENCY = 16
+SERVER_CPU, LOAD_CPU = "0", 1
+MARKDOWN = (
+    "Here is answer **{n}** with a [link](https://example.com/{n}), a list:\n\n"
+    "- first point about item {n}\n- second point\n\n```python\nprint({n})\n```\n"
+)
 
 
-def timed(label: str, call: Callable[[int], httpx.Response], expected: int) -> None:
-    samples = []
-    for number in range(ROUNDS):
-        start = time.perf_counter()
-        response = call(number)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == expected, response.text
-    samples.sort()
-    p50 = statistics.median(samples)
-    p95 = samples[int(len(samples) * 0.95)]
-    print(f"{label:<40} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   (n={ROUNDS})")
+@contextmanager
+def server(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    pinned = ["taskset", "-c", SERVER_CPU, *command] if os.path.exists("/usr/bin/taskset") else command
+    with log.open("w") as out:
+        process = subprocess.Popen(pinned, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{log.read_text()}")
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/feedback", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not answer:\n{log.read_text()}") from None
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
-def main() -> None:
-    print("publishing off:")
-    measure({})
-    # The machine's broker (or BENCH_BROKER_URL): what the outbox adds to a submission.
-    broker = os.environ.get("BENCH_BROKER_URL", "mqtt://127.0.0.1:1883")
-    print(f"publishing on (summary, MQTT at {broker}):")
-    measure(
-        {
-            "feedback_publishing": {
-                "enabled": True,
-                "include_task_info": "summary",
-                "broker": {"url": broker},
-            }
-        },
-        only_feedback=True,
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def json_post(path: str, body: dict[str, object]) -> bytes:
+    return request("POST", path, json.dumps(body).encode())
+
+
+async def floor_phases(port: int, n: int) -> dict[str, PhaseResult]:
+    body = {"taskId": "t", "sessionId": "s", "feedbackType": "up", "feedbackText": "Nice."}
+    post = json_post("/api/v1/feedback", body)
+    task = json_post("/api/v1/sessions/s/tasks", {"request_text": "q", "status": "completed"})
+    get = request("GET", "/api/v1/feedback?page_size=20")
+    await run_phase("warm-up", port, lambda _: get, concurrency=CONCURRENCY, total=500)
+    return {
+        "post_feedback": await run_phase("floor POST", port, lambda _: post, concurrency=CONCURRENCY, total=n),
+        "post_task": await run_phase("floor task", port, lambda _: task, concurrency=CONCURRENCY, total=n),
+        "get_feedback": await run_phase("floor GET", port, lambda _: get, concurrency=CONCURRENCY, total=n),
+    }
+
+
+async def our_phases(port: int, pid: int, n: int, quick: bool) -> dict[str, object]:
+    results: dict[str, object] = {}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        session = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    config = request("GET", "/api/v1/config")
+    await run_phase("warm-up", port, lambda _: config, concurrency=CONCURRENCY, total=500)
+    tasks_path = f"/api/v1/sessions/{session}/tasks"
+    results["post_task"] = await run_phase(
+        "POST tasks", port,
+        lambda i: json_post(tasks_path, {"id": f"t{i}", "request_text": f"question {i}",
+                                         "status": "completed", "response_text": f"answer {i}"}),
+        concurrency=CONCURRENCY, total=n,
+    )  # fmt: skip
+    results["post_feedback"] = await run_phase(
+        "POST feedback", port,
+        lambda i: json_post("/api/v1/feedback", {"taskId": f"t{i}", "sessionId": session,
+                                                 "feedbackType": "up" if i % 3 else "down",
+                                                 "feedbackText": "Clear and to the point."}),
+        concurrency=CONCURRENCY, total=n,
+    )  # fmt: skip
+    listing = request("GET", "/api/v1/feedback?page_size=20")
+    results["get_feedback"] = await run_phase(
+        "GET feedback", port, lambda _: listing, concurrency=CONCURRENCY, total=n
+    )
+    results["mixed_writers"] = await mixed_writers(port, session, seconds=5 if quick else 30)
+    results["chat_page"] = await long_transcript(port, turns=1000)
+    results["sse"] = await live_clients(port, pid, clients=2000 if quick else 10_000)
+    return results
+
+
+async def mixed_writers(port: int, session: str, *, seconds: float) -> PhaseResult:
+    """64 writers, each cycling: push a completed task, rate it, push a running one, append,
+    and append-and-complete. Every step is a write; none may fail or take over 250 ms."""
+    steps = 5
+
+    def make(i: int) -> bytes:
+        cycle, step = divmod(i, steps)
+        done, live = f"m{cycle}", f"r{cycle}"
+        if step == 0:
+            return json_post(f"/api/v1/sessions/{session}/tasks",
+                             {"id": done, "request_text": "q", "status": "completed", "response_text": "a"})  # fmt: skip
+        if step == 1:
+            return json_post("/api/v1/feedback", {"taskId": done, "sessionId": session, "feedbackType": "up"})
+        if step == 2:
+            return json_post(f"/api/v1/sessions/{session}/tasks", {"id": live, "request_text": "q"})
+        body = {"append_text": "more text "} if step == 3 else {"append_text": "end.", "status": "completed"}
+        return request("PATCH", f"/api/v1/tasks/{live}", json.dumps(body).encode())
+
+    return await run_cycles(port, make, steps=steps, writers=64, seconds=seconds)
+
+
+async def run_cycles(
+    port: int, make: RequestFactory, *, steps: int, writers: int, seconds: float
+) -> PhaseResult:
+    """Each connection owns whole cycles, so the steps of one cycle run in order."""
+    result = PhaseResult("mixed writers", 0.0)
+    cycles = itertools.count()
+    deadline = time.perf_counter() + seconds
+
+    async def writer_loop() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while time.perf_counter() < deadline:
+                cycle = next(cycles)
+                for step in range(steps):
+                    payload = make(cycle * steps + step)
+                    started = time.perf_counter()
+                    writer.write(payload)
+                    status, length = await read_response(reader)
+                    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                    result.statuses[status] += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer_loop() for _ in range(writers)))
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+async def long_transcript(port: int, *, turns: int) -> dict[str, object]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        session = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    path = f"/api/v1/sessions/{session}/tasks"
+    await run_phase(
+        "seed", port,
+        lambda i: json_post(path, {"request_text": f"Question {i}?", "status": "completed",
+                                   "response_text": MARKDOWN.format(n=i)}),
+        concurrency=4, total=turns,
+    )  # fmt: skip
+    page = request("GET", f"/chat/{session}")
+    await run_phase("warm", port, lambda _: page, concurrency=1, total=3)
+    timed = await run_phase("chat page", port, lambda _: page, concurrency=1, total=50)
+    return {"turns": turns, **timed.summary()}
+
+
+async def live_clients(port: int, pid: int, *, clients: int) -> dict[str, object]:
+    watchers = min(1000, clients)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        sessions = [(await client.post("/api/v1/sessions", json={})).json()["id"]
+                    for _ in range(max(1, clients // watchers))]  # fmt: skip
+    gc.collect()
+    await asyncio.sleep(1)
+    before = rss_kib(pid)
+    streams: list[tuple[str, EventStream]] = []
+    started = time.perf_counter()
+    in_flight = asyncio.Semaphore(64)
+
+    async def connect(number: int) -> None:
+        async with in_flight:
+            session = sessions[number % len(sessions)]
+            streams.append((session, await EventStream.open(port, f"/chat/{session}/events")))
+
+    await asyncio.gather(*(connect(n) for n in range(clients)))
+    opened = time.perf_counter() - started
+    await asyncio.sleep(2)
+    after = rss_kib(pid)
+    target = sessions[0]
+    mine = [stream for session, stream in streams if session == target]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        waiting = [asyncio.create_task(s.wait_for(b"event: task-created")) for s in mine]
+        await asyncio.sleep(0.2)
+        sent = time.perf_counter()
+        await client.post(f"/api/v1/sessions/{target}/tasks", json={"request_text": "hello all"})
+        arrivals = await asyncio.wait_for(asyncio.gather(*waiting), 30)
+    for _session, stream in streams:
+        stream.close()
+    return {
+        "clients": clients,
+        "streams_per_second": round(clients / opened),
+        "kib_per_client": round((after - before) / clients, 1),
+        "watchers": len(mine),
+        "fanout_ms": round((max(arrivals) - sent) * 1000, 1),
+    }
+
+
+def row(name: str, ours: PhaseResult, floor: PhaseResult | None, goal: str) -> str:
+    ratio = f"{ours.rate / floor.rate:.3f}" if floor else "-"
+    floor_rate = f"{floor.rate:,.0f}" if floor else "-"
+    errors = sum(n for code, n in ours.statuses.items() if code >= 500)
+    return (
+        f"| {name} | {floor_rate} | {ours.rate:,.0f} | {ratio} | "
+        f"{ours.percentile(0.5):.1f} / {ours.percentile(0.99):.1f} / {max(ours.latencies_ms):.1f} | "
+        f"{dict(sorted(ours.statuses.items()))} | {errors} | {goal} |"
     )
 
 
-def measure(options: dict[str, object], only_feedback: bool = False) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        compat = {"trodo": {"site_ids": [TRODO_SITE]}, "portkey": {"api_keys": [PORTKEY_KEY]}}
-        config = write_config(
-            Path(folder) / "bench.yaml", config_dict(database_url=url, compat=compat, **options)
-        )
-        with running_server(config) as base, httpx.Client(base_url=base) as client:
-            session_id = client.post("/api/v1/sessions", json={}).json()["id"]
-            tasks = []
-            for number in range(ROUNDS):
-                answer = client.post(
-                    f"/api/v1/sessions/{session_id}/tasks",
-                    json={
-                        "request_text": f"question {number}",
-                        "status": "completed",
-                        "response_text": "A **Markdown** answer with a [link](https://example.com).",
-                    },
-                )
-                tasks.append(answer.json()["id"])
-            page_session = client.post("/api/v1/sessions", json={}).json()["id"]
-            for number in range(20):
-                client.post(
-                    f"/api/v1/sessions/{page_session}/tasks",
-                    json={
-                        "request_text": f"q{number}",
-                        "status": "completed",
-                        "response_text": "ok",
-                    },
-                )
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--json", default="bench-results.json")
+    parser.add_argument("--quick", action="store_true", help="shorter mixed and SSE phases")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
+        os.sched_setaffinity(0, {LOAD_CPU})
+    try:
+        import uvloop
 
-            timed(
-                "POST /api/v1/feedback",
-                lambda n: client.post(
-                    "/api/v1/feedback",
-                    json={"taskId": tasks[n], "sessionId": session_id, "feedbackType": "up"},
-                ),
-                202,
-            )
-            if only_feedback:
-                return
-            timed("GET /chat/{id} (20 turns)", lambda n: client.get(f"/chat/{page_session}"), 200)
-            timed(
-                "POST /compat/portkey/v1/feedback",
-                lambda n: client.post(
-                    "/compat/portkey/v1/feedback",
-                    json={"trace_id": tasks[0], "value": n % 10, "weight": 0.5},
-                    headers={"x-portkey-api-key": PORTKEY_KEY},
-                ),
-                200,
-            )
-            timed(
-                "POST /compat/trodo/api/sdk/batch (1 item)",
-                lambda n: client.post(
-                    "/compat/trodo/api/sdk/batch",
-                    json={"items": [{"run_id": tasks[n], "feedback": {"rating": 4}}]},
-                    headers={"X-Trodo-Site-Id": TRODO_SITE},
-                ),
-                200,
-            )
-            timed(
-                "GET /api/v1/feedback?page_size=20",
-                lambda n: client.get("/api/v1/feedback", params={"page_size": 20}),
-                200,
-            )
+        uvloop.install()
+    except ImportError:
+        pass
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        floor_cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "scripts"),
+                     "bench_floor:app", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        with server(floor_cmd, port, Path(folder) / "floor.log"):
+            floor = asyncio.run(floor_phases(port, args.requests))
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        limits = {"enabled": True, "feedback": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
+                  "messages": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
+                  "api": {"per_user": "1000000/minute", "per_address": "1000000/minute"}}  # fmt: skip
+        config = config_dict(database_url=url, rate_limits=limits, sse={"client_queue_size": 64})
+        config_path = write_config(Path(folder) / "bench.yaml", config)
+        subprocess.run([sys.executable, "-m", "app", "migrate", "--config", str(config_path)],
+                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        port = free_port()
+        ours_cmd = [sys.executable, "-m", "app", "serve", "--config", str(config_path),
+                    "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        with server(ours_cmd, port, Path(folder) / "ours.log") as process:
+            ours = asyncio.run(our_phases(port, process.pid, args.requests, args.quick))
+    report(floor, ours, Path(args.json))
+
+
+def report(floor: dict[str, PhaseResult], ours: dict[str, object], path: Path) -> None:
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    print(f"\n`make bench`, {day}, SQLite, concurrency {CONCURRENCY}, keep-alive HTTP/1.1\n")
+    print("| phase | floor req/s | ours req/s | ratio | p50 / p99 / max ms | statuses | 5xx | goal |")
+    print("|---|---|---|---|---|---|---|---|")
+    goals = {
+        "post_feedback": ("POST /api/v1/feedback", "≥ 0.12, p99 ≤ 25, max ≤ 100"),
+        "post_task": ("POST /api/v1/sessions/{id}/tasks", "≥ 0.12, p99 ≤ 25"),
+        "get_feedback": ("GET /api/v1/feedback (20 rows)", "≥ 0.15, p99 ≤ 25"),
+    }
+    for key, (name, goal) in goals.items():
+        print(row(name, ours[key], floor[key], goal))  # type: ignore[arg-type]
+    print(row("64 mixed writers", ours["mixed_writers"], None, "0 errors, max ≤ 250"))  # type: ignore[arg-type]
+    page = ours["chat_page"]
+    sse = ours["sse"]
+    print(f"\nchat page, {page['turns']} turns: p50 {page['p50_ms']} ms, {page['mean_bytes'] / 1024:.0f} KiB "  # type: ignore[index]
+          "(goal ≤ 30 ms, ≤ 300 KB)")  # fmt: skip
+    print(f"SSE: {sse['clients']} clients, {sse['kib_per_client']} KiB each, "  # type: ignore[index]
+          f"{sse['streams_per_second']} new streams/s, one event to {sse['watchers']} watchers in "  # type: ignore[index]
+          f"{sse['fanout_ms']} ms (goal ≤ 25 KB, ≥ 1500/s, ≤ 50 ms)")  # type: ignore[index]
+    figures = {
+        "date": day,
+        "floor": {key: result.summary() for key, result in floor.items()},
+        "ours": {key: value.summary() if isinstance(value, PhaseResult) else value
+                 for key, value in ours.items()},  # fmt: skip
+    }
+    for key in goals:
+        figures["ours"][key]["ratio"] = round(ours[key].rate / floor[key].rate, 3)  # type: ignore[union-attr,index]
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nfigures written to {path}")
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from app.db import async_url, create_database
-from app.events import DomainEvent
+from sqlalchemy import Connection, Executable
+
+from app.config import Settings, settings_from_mapping
+from app.db.engine import create_database, database_url
+from app.db.migrate import upgrade
+from app.events.domain import DomainEvent
 from app.main import create_app
-from app.migrate import upgrade
-from app.settings import Settings, settings_from_mapping
-from app.state import Services
+from app.web.state import Services
 from tests.mqtt_support import Broker
 from tests.support import config_dict, postgres_database
 
@@ -29,9 +31,9 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
 
     async def build() -> None:
-        db = create_database(async_url(f"sqlite:///{path}"))
+        db = create_database(database_url(f"sqlite:///{path}"))
         try:
-            await upgrade(db.engine)
+            await upgrade(db)
         finally:
             await db.dispose()
 
@@ -60,6 +62,19 @@ class Harness:
         assert response.status_code == 201, response.text
         session_id: str = response.json()["id"]
         return session_id
+
+    async def rows(self, statement: Executable) -> list[Any]:
+        """Rows of a query against the app's database (for checks the API cannot make)."""
+        return await self.services.db.read(lambda conn: list(conn.execute(statement).all()))
+
+    async def change(self, *statements: Executable) -> None:
+        """Run statements through the app's writer, in one unit of work."""
+
+        def unit(conn: Connection) -> None:
+            for statement in statements:
+                conn.execute(statement)
+
+        await self.services.writer.run(lambda tx: unit(tx.conn))
 
     async def completed_task(self, session_id: str, text: str = "hi", **body: Any) -> str:
         payload = {"request_text": text, "status": "completed", "response_text": "Hello!", **body}
@@ -122,9 +137,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     async with postgres_database() as url:
-        db = create_database(async_url(url))
+        db = create_database(database_url(url))
         try:
-            await upgrade(db.engine)
+            await upgrade(db)
         finally:
             await db.dispose()
         yield url

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import update
 
-from app.models import Feedback
+from app.db.models import Feedback
 from tests.conftest import Harness
 
 DAY_MS = 86_400_000
@@ -26,10 +26,9 @@ async def seed(harness: Harness, count: int, rating: str = "up") -> tuple[str, l
 
 
 async def set_created(harness: Harness, feedback_id: str, created_ms: int) -> None:
-    async with harness.services.db.write() as session:
-        await session.execute(
-            update(Feedback).where(Feedback.id == feedback_id).values(created_time=created_ms)
-        )
+    await harness.change(
+        update(Feedback).where(Feedback.id == feedback_id).values(created_time=created_ms)
+    )
 
 
 def links(header: str) -> dict[str, dict[str, list[str]]]:
@@ -137,10 +136,9 @@ async def test_unknown_task_filter_is_404(harness: Harness) -> None:
 
 async def test_listing_shows_only_the_callers_rows(harness: Harness) -> None:
     _, mine = await seed(harness, 1)
-    async with harness.services.db.write() as session:
-        await session.execute(
-            update(Feedback).where(Feedback.id == mine[0]).values(user_id="someone_else")
-        )
+    await harness.change(
+        update(Feedback).where(Feedback.id == mine[0]).values(user_id="someone_else")
+    )
     response = await harness.client.get("/api/v1/feedback")
     assert response.json() == []
     assert response.headers["X-Total-Count"] == "0"

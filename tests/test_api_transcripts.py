@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.events import TaskCreated, TaskFinished, TaskUpdated
+from app.events.domain import TaskCreated, TaskFinished, TaskUpdated
 from tests.conftest import Harness
 
 

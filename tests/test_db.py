@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -8,55 +9,58 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from app.db import async_url, create_database, database_url_for
-from app.migrate import pending_revision, upgrade
-from app.models import Base
-from app.settings import SessionServiceSettings
+from app.config.services import SessionServiceSettings
+from app.db.engine import PostgresDatabase, SQLiteDatabase, create_database, database_url
+from app.db.engine import database_url_for
+from app.db.migrate import pending_revision, upgrade
+from app.db.models import Base
 from tests.support import config_dict, postgres_database, run_cli, write_config
 
 
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("sqlite:///webui-gateway.db", "sqlite+aiosqlite:///webui-gateway.db"),
-        ("sqlite:////abs/path.db", "sqlite+aiosqlite:////abs/path.db"),
+        ("sqlite:///webui-gateway.db", "sqlite:///webui-gateway.db"),
+        ("sqlite:////abs/path.db", "sqlite:////abs/path.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite:///x.db"),
         ("postgresql://u:p@db:5432/fw", "postgresql+asyncpg://u:p@db:5432/fw"),
         ("postgresql+psycopg2://u@db/fw", "postgresql+asyncpg://u@db/fw"),
-        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
     ],
 )
-def test_sync_urls_map_to_async_drivers(given: str, expected: str) -> None:
-    assert async_url(given) == expected
+def test_urls_map_to_the_drivers_we_run(given: str, expected: str) -> None:
+    assert database_url(given) == expected
 
 
 def test_memory_service_uses_an_in_memory_database() -> None:
-    assert database_url_for(SessionServiceSettings(type="memory")) == "sqlite+aiosqlite://"
+    assert database_url_for(SessionServiceSettings(type="memory")) == "sqlite://"
+
+
+def pragma(conn: Connection, name: str) -> object:
+    return conn.scalar(text(f"PRAGMA {name}"))
 
 
 async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
-    db = create_database(async_url(f"sqlite:///{tmp_path / 'x.db'}"))
+    db = create_database(database_url(f"sqlite:///{tmp_path / 'x.db'}"))
     try:
-        async with db.engine.connect() as connection:
-            mode = await connection.scalar(text("PRAGMA journal_mode"))
-            timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+        mode = await db.read(lambda conn: pragma(conn, "journal_mode"))
+        timeout = await db.read(lambda conn: pragma(conn, "busy_timeout"))
     finally:
         await db.dispose()
     assert (mode, timeout) == ("wal", 10_000)
 
 
+def schema_drift(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
 async def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    db = create_database(async_url(f"sqlite:///{tmp_path / 'fresh.db'}"))
+    db = create_database(database_url(f"sqlite:///{tmp_path / 'fresh.db'}"))
     try:
-        assert await pending_revision(db.engine) is not None
-        await upgrade(db.engine)
-        assert await pending_revision(db.engine) is None
-
-        def diff(connection: Connection) -> list[object]:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
-
-        async with db.engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
+        assert await pending_revision(db) is not None
+        await upgrade(db)
+        assert await pending_revision(db) is None
+        assert await db.read(schema_drift) == []
     finally:
         await db.dispose()
 
@@ -82,9 +86,10 @@ async def test_one_thumbs_per_task_is_a_database_constraint(tmp_path: Path) -> N
     """Even a writer that skips every Python check cannot store a second row."""
     from sqlalchemy.exc import IntegrityError
 
-    db = create_database(async_url(f"sqlite:///{tmp_path / 'constraint.db'}"))
+    db = create_database(database_url(f"sqlite:///{tmp_path / 'constraint.db'}"))
     try:
-        await upgrade(db.engine)
+        await upgrade(db)
+        assert isinstance(db, SQLiteDatabase)
         setup = [
             "INSERT INTO sessions (id, user_id, created_at, metadata) VALUES ('s', 'u', 0, '{}')",
             "INSERT INTO tasks (id, session_id, user_id, status, request_text, response_text,"
@@ -96,59 +101,69 @@ async def test_one_thumbs_per_task_is_a_database_constraint(tmp_path: Path) -> N
             " 's', 'task', 't', 'u', :key, :exclusive, 'api', :rating, 1, 'customer', '{}', 0)"
         )
         one = {"key": "thumbs", "exclusive": True, "rating": "up"}
-        async with db.engine.begin() as connection:
+        with db.engine.begin() as connection:
             for statement in setup:
-                await connection.execute(text(statement))
-            await connection.execute(insert, {"id": "one", **one})
+                connection.execute(text(statement))
+            connection.execute(insert, {"id": "one", **one})
             # A key that allows many values per target (Portkey's) takes several rows.
             many = {"key": "portkey", "exclusive": False, "rating": None}
-            await connection.execute(insert, {"id": "w1", **many})
-            await connection.execute(insert, {"id": "w2", **many})
-        async with db.engine.begin() as connection:
-            with pytest.raises(IntegrityError, match="UNIQUE"):
-                await connection.execute(insert, {"id": "two", **one})
+            connection.execute(insert, {"id": "w1", **many})
+            connection.execute(insert, {"id": "w2", **many})
+        with db.engine.begin() as connection, pytest.raises(IntegrityError, match="UNIQUE"):
+            connection.execute(insert, {"id": "two", **one})
         # Another one-per-target key may not add a second thumbs-style reaction to the task.
-        async with db.engine.begin() as connection:
-            with pytest.raises(IntegrityError, match="UNIQUE"):
-                other = {"key": "trodo", "exclusive": True, "rating": "down"}
-                await connection.execute(insert, {"id": "three", **other})
+        with db.engine.begin() as connection, pytest.raises(IntegrityError, match="UNIQUE"):
+            other = {"key": "trodo", "exclusive": True, "rating": "down"}
+            connection.execute(insert, {"id": "three", **other})
     finally:
         await db.dispose()
 
 
+def run_statements(connection: Connection, statements: list[str]) -> None:
+    for statement in statements:
+        connection.execute(text(statement))
+    connection.commit()
+
+
+def check_upgraded_row(connection: Connection) -> None:
+    row = connection.execute(text("SELECT target_kind, target_id, exclusive, via FROM feedback"))
+    values = row.one()
+    assert (values[0], values[1], bool(values[2]), values[3]) == ("task", "t", True, "widget")
+    # The old row still holds its task's one reaction.
+    with pytest.raises(IntegrityError):
+        connection.execute(
+            text(
+                "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id,"
+                " user_id, key, exclusive, via, rating, weight, source, metadata,"
+                " created_time) VALUES ('new', 't', 's', 'task', 't', 'u', 'trodo', TRUE,"
+                " 'trodo', 'down', 1, 'customer', '{}', 0)"
+            )
+        )
+
+
+async def on_connection(db: SQLiteDatabase | PostgresDatabase, work: Any) -> None:
+    if isinstance(db, SQLiteDatabase):
+        await db.in_writer_thread(work)
+    else:
+        async with db.engine.connect() as connection:
+            await connection.run_sync(work)
+
+
 async def upgrade_keeps_thumbs_written_before_the_key_registry(url: str) -> None:
-    db = create_database(async_url(url))
+    db = create_database(database_url(url))
     try:
-        await upgrade(db.engine, "0002_outbox")
-        async with db.engine.begin() as connection:
-            for statement in (
-                "INSERT INTO sessions (id, user_id, created_at, metadata)"
-                " VALUES ('s', 'u', 0, '{}')",
-                "INSERT INTO tasks (id, session_id, user_id, status, request_text, response_text,"
-                " start_time, metadata) VALUES ('t', 's', 'u', 'completed', 'q', 'a', 0, '{}')",
-                "INSERT INTO feedback (id, task_id, session_id, user_id, key, rating, weight,"
-                " source, metadata, created_time) VALUES ('old', 't', 's', 'u', 'thumbs', 'up', 1,"
-                " 'customer', '{}', 0)",
-            ):
-                await connection.execute(text(statement))
-        await upgrade(db.engine)
-        async with db.engine.begin() as connection:
-            row = (
-                await connection.execute(
-                    text("SELECT target_kind, target_id, exclusive, via FROM feedback")
-                )
-            ).one()
-            assert (row[0], row[1], bool(row[2]), row[3]) == ("task", "t", True, "widget")
-            # The old row still holds its task's one reaction.
-            with pytest.raises(IntegrityError):
-                await connection.execute(
-                    text(
-                        "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id,"
-                        " user_id, key, exclusive, via, rating, weight, source, metadata,"
-                        " created_time) VALUES ('new', 't', 's', 'task', 't', 'u', 'trodo', TRUE,"
-                        " 'trodo', 'down', 1, 'customer', '{}', 0)"
-                    )
-                )
+        await upgrade(db, "0002_outbox")
+        old = [
+            "INSERT INTO sessions (id, user_id, created_at, metadata) VALUES ('s', 'u', 0, '{}')",
+            "INSERT INTO tasks (id, session_id, user_id, status, request_text, response_text,"
+            " start_time, metadata) VALUES ('t', 's', 'u', 'completed', 'q', 'a', 0, '{}')",
+            "INSERT INTO feedback (id, task_id, session_id, user_id, key, rating, weight,"
+            " source, metadata, created_time) VALUES ('old', 't', 's', 'u', 'thumbs', 'up', 1,"
+            " 'customer', '{}', 0)",
+        ]
+        await on_connection(db, lambda connection: run_statements(connection, old))
+        await upgrade(db)
+        await on_connection(db, check_upgraded_row)
     finally:
         await db.dispose()
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from app.errors import APIError
-from app.feedback_keys import judge, spec_from_config
-from app.settings_feedback import FeedbackKeySettings
+from app.feedback.rules import judge, spec_from_config
+from app.config.feedback import FeedbackKeySettings
 from tests.conftest import HarnessFactory
 
 STARS = FeedbackKeySettings(name="stars", type="numeric", min=1, max=5)
@@ -78,12 +78,10 @@ async def test_declared_keys_register_and_the_stored_config_wins(
 ) -> None:
     declared = {"name": "stars", "type": "numeric", "min": 1, "max": 5}
     first = await make_harness(feedback_keys=[declared])
-    from app.feedback_keys import resolve_key
+    from app.feedback.service import resolve_key
 
-    async with first.services.db.read() as session:
-        assert (await resolve_key(session, "stars")).max == 5
+    assert (await first.services.db.read(lambda conn: resolve_key(conn, "stars"))).max == 5
     with caplog.at_level(logging.WARNING):
         second = await make_harness(feedback_keys=[{**declared, "max": 10}])
-    async with second.services.db.read() as session:
-        assert (await resolve_key(session, "stars")).max == 5
+    assert (await second.services.db.read(lambda conn: resolve_key(conn, "stars"))).max == 5
     assert "stored one is used" in caplog.text

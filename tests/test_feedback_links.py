@@ -8,8 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import update
 
-from app.events import FeedbackSubmitted
-from app.models import FeedbackToken
+from app.events.domain import FeedbackSubmitted
+from app.db.models import FeedbackToken
 from tests.conftest import Harness, HarnessFactory
 from tests.dialects import OPERATOR, dialect_options
 
@@ -66,8 +66,7 @@ async def test_a_link_takes_one_answer_then_409_and_marks_the_task(app: Harness)
 
 async def test_an_expired_link_is_410(app: Harness) -> None:
     _, _, link = await task_with_link(app)
-    async with app.services.db.write() as session:
-        await session.execute(update(FeedbackToken).values(expires_time=0))
+    await app.change(update(FeedbackToken).values(expires_time=0))
     expired = await app.client.post(str(link["url"]), json={"rating": "up"})
     assert (expired.status_code, expired.json()["code"]) == (410, "feedback_link_expired")
 

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app.errors import ConfigError
-from app.models import Feedback
-from app.settings import settings_from_mapping
+from app.db.models import Feedback
+from app.config import settings_from_mapping
 from tests.conftest import Harness, HarnessFactory
 from tests.support import config_dict
 
@@ -209,10 +209,7 @@ async def test_the_credential_decides_the_source(app: Harness) -> None:
     )
     theirs = await feedback_as(app, key("writer"), by_platform, alice_session, userId="alice")
     assert (mine.status_code, theirs.status_code) == (202, 202)
-    async with app.services.db.read() as session:
-        rows = {
-            r.id: (r.user_id, r.source) for r in (await session.scalars(select(Feedback))).all()
-        }
+    rows = {r.id: (r.user_id, r.source) for r in await app.rows(select(Feedback))}
     assert rows == {
         mine.json()["id"]: ("alice", "customer"),
         theirs.json()["id"]: ("alice", "platform"),

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from app.live import LiveHub
-from app.rendering import Partials
+from app.live.hub import LiveHub
+from app.web.rendering import Partials
 from tests.conftest import Harness
 
 

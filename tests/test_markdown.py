@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from app.markdown import render_markdown
+from app.web.markdown import render_markdown
 
 
 def soup(source: str) -> BeautifulSoup:

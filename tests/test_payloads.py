@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from app.models import Feedback
+from app.config.publishing import DataRetentionSettings
+from app.db.retention import retention_loop
+from app.events.snapshots import FeedbackView
 from app.publishing.dispatcher import retry_delay
 from app.publishing.payloads import build_payload
-from app.retention import retention_loop
-from app.settings import DataRetentionSettings
 
 
-def feedback() -> Feedback:
-    return Feedback(
-        id="f1", task_id="gone", session_id="s", user_id="u", key="thumbs", rating="down",
-        comment="meh", weight=1, source="customer", metadata_={}, created_time=5,
-        score=0.0, via="widget", target_kind="task", target_id="gone",
+def feedback() -> FeedbackView:
+    return FeedbackView(
+        id="f1", task_id="gone", session_id="s", user_id="u", agent_id=None, key="thumbs",
+        rating="down", comment="meh", weight=1, source="customer", metadata={}, created_time=5,
+        score=0.0, via="widget", target_kind="task",
     )  # fmt: skip
 
 
@@ -51,7 +51,7 @@ def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
 async def test_a_failing_retention_pass_is_logged_and_not_fatal(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import app.retention as retention
+    import app.db.retention as retention
 
     async def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("database went away")

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.models import OutboxEvent
+from app.db.models import OutboxEvent
 from tests.conftest import Harness, HarnessFactory
 from tests.mqtt_support import Broker, subscribed
 from tests.support import config_dict, running_server, write_config
@@ -209,8 +209,7 @@ async def test_disabled_publishing_sends_nothing_but_keeps_the_row(
         await asyncio.sleep(1.0)
     assert subscriber.messages == []
     assert len((await harness.client.get("/api/v1/feedback")).json()) == 1
-    async with harness.services.db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+    assert await harness.rows(select(func.count()).select_from(OutboxEvent)) == [(0,)]
 
 
 async def test_event_row_commits_with_the_feedback_and_never_without(
@@ -225,8 +224,7 @@ async def test_event_row_commits_with_the_feedback_and_never_without(
         "/api/v1/feedback", json={"taskId": task_id, "sessionId": session_id, "feedbackType": "up"}
     )
     assert refused.status_code == 409
-    async with harness.services.db.read() as session:
-        rows = (await session.scalars(select(OutboxEvent))).all()
+    rows = await harness.rows(select(OutboxEvent))
     assert len(rows) == 1 and rows[0].delivered_time is None
 
 
@@ -421,8 +419,7 @@ async def test_a_slow_pass_hands_back_what_it_could_not_send(
     async with subscribed(broker, TOPIC) as subscriber:
         assert await dispatcher.deliver_due() == 3  # claimed 3, budget spent after the first
         await subscriber.wait_for(1)
-        async with harness.services.db.read() as session:
-            rows = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq))).all()
+        rows = await harness.rows(select(OutboxEvent).order_by(OutboxEvent.seq))
         assert [row.delivered_time is not None for row in rows] == [True, False, False]
         assert all(row.claimed_until is None and row.attempts == 0 for row in rows[1:])
         monkeypatch.setattr(dispatcher_module, "PASS_BUDGET_SECONDS", 10.0)

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import re
 
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
-from app.main import routes
-from app.settings import documented_keys
+from app.config import AppConfig
+from app.config.docs import documented_keys
+from app.routes import routes
 from tests.conftest import Harness
 from tests.support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def flat(table: list[BaseRoute], prefix: str = "") -> list[tuple[str, Route]]:
+    found: list[tuple[str, Route]] = []
+    for route in table:
+        if isinstance(route, Mount):
+            found += flat(list(route.routes), prefix + route.path)
+        elif isinstance(route, Route):
+            found.append((prefix + route.path, route))
+    return found
+
+
 def json_routes() -> set[tuple[str, str]]:
     found = set()
-    for route in routes():
-        if isinstance(route, Route) and route.path.startswith("/api/"):
+    for path, route in flat(routes(AppConfig())):
+        if path.startswith("/api/"):
             for method in route.methods or ():
-                if method != "HEAD":
-                    found.add((method, route.path))
+                if method not in ("HEAD", "OPTIONS"):
+                    found.add((method, path))
     return found
 
 

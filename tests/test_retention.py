@@ -6,22 +6,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, Executable, event, func, insert, select
 
 from app.clock import now_ms
-from app.db import Database, async_url, create_database
-from app.models import ChatSession, Feedback, OutboxEvent, Task, TaskEvent
-from app.retention import DAY_MS, run_retention
-from app.settings import DataRetentionSettings, settings_from_mapping
+from app.config import settings_from_mapping
+from app.config.publishing import DataRetentionSettings
+from app.db.engine import SQLiteDatabase, create_database, database_url
+from app.db.models import ChatSession, Feedback, OutboxEvent, Task, TaskEvent
+from app.db.retention import DAY_MS, run_retention
+from app.events.bus import EventBus
+from app.events.transaction import Writer
 from tests.support import config_dict, run_cli, write_config
 
 NOW = now_ms()
 
 
 @pytest.fixture
-async def db(sqlite_url: str) -> AsyncIterator[Database]:
-    database = create_database(async_url(sqlite_url))
-    yield database
+async def writer(sqlite_url: str) -> AsyncIterator[Writer]:
+    database = create_database(database_url(sqlite_url))
+    yield Writer(database, EventBus())
     await database.dispose()
 
 
@@ -29,102 +32,114 @@ def retention(**values: Any) -> DataRetentionSettings:
     return DataRetentionSettings.model_validate(values)
 
 
+async def write(writer: Writer, *statements: Executable) -> None:
+    def unit(conn: Connection) -> None:
+        for statement in statements:
+            conn.execute(statement)
+
+    await writer.run(lambda tx: unit(tx.conn))
+
+
+async def read(writer: Writer, statement: Executable) -> list[Any]:
+    return await writer.db.read(lambda conn: list(conn.scalars(statement).all()))
+
+
+def feedback_row(feedback_id: str, days: int, task_id: str | None = None) -> dict[str, Any]:
+    return {"id": feedback_id, "task_id": task_id, "session_id": "s", "user_id": "u",
+            "target_kind": "task", "target_id": task_id or feedback_id, "key": "thumbs",
+            "exclusive": True, "rating": "up", "weight": 1, "source": "customer",
+            "via": "widget", "metadata": {}, "created_time": NOW - days * DAY_MS}  # fmt: skip
+
+
 async def add_rows(
-    db: Database, *, feedback_days: tuple[int, ...] = (), task_days: tuple[int, ...] = ()
+    writer: Writer, *, feedback_days: tuple[int, ...] = (), task_days: tuple[int, ...] = ()
 ) -> None:
     """Tasks (each with an event) and feedback created `days` ago, in session 's'."""
-    async with db.write() as session:
-        session.add(ChatSession(id="s", user_id="u", created_at=0, metadata_={}))
-        await session.flush()
-        for number, days in enumerate(task_days):
-            task_id = f"task-{number}"
-            session.add(Task(id=task_id, session_id="s", user_id="u", status="completed",
-                             request_text="q", response_text="a", metadata_={},
-                             start_time=NOW - days * DAY_MS))  # fmt: skip
-            await session.flush()
-            session.add(TaskEvent(task_id=task_id, created_time=0, direction="request", payload={}))
-        for number, days in enumerate(feedback_days):
-            session.add(Feedback(id=f"fb-{number}", task_id=None, session_id="s", user_id="u",
-                                 target_id=f"fb-{number}", key="thumbs", rating="up", weight=1,
-                                 source="customer", metadata_={},
-                                 created_time=NOW - days * DAY_MS))  # fmt: skip
+    statements: list[Executable] = [
+        insert(ChatSession).values(id="s", user_id="u", created_at=0, metadata_={})
+    ]
+    for number, days in enumerate(task_days):
+        task_id = f"task-{number}"
+        statements.append(insert(Task).values(
+            id=task_id, session_id="s", user_id="u", status="completed", request_text="q",
+            response_text="a", metadata_={}, start_time=NOW - days * DAY_MS))  # fmt: skip
+        statements.append(
+            insert(TaskEvent).values(task_id=task_id, created_time=0, direction="request",
+                                     payload={})  # fmt: skip
+        )
+    for number, days in enumerate(feedback_days):
+        statements.append(insert(Feedback.__table__).values(feedback_row(f"fb-{number}", days)))
+    await write(writer, *statements)
 
 
-async def count(db: Database, model: type[Any]) -> int:
-    async with db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+async def count(writer: Writer, model: type[Any]) -> int:
+    (total,) = await read(writer, select(func.count()).select_from(model))
+    return int(total)
 
 
-async def test_only_feedback_older_than_the_retention_goes(db: Database) -> None:
-    await add_rows(db, feedback_days=(100, 10))
-    counts = await run_retention(db, retention(feedback_retention_days=90))
-    async with db.read() as session:
-        kept = (await session.scalars(select(Feedback.id))).all()
-    assert (counts.feedback, list(kept)) == (1, ["fb-1"])
+async def test_only_feedback_older_than_the_retention_goes(writer: Writer) -> None:
+    await add_rows(writer, feedback_days=(100, 10))
+    counts = await run_retention(writer, retention(feedback_retention_days=90))
+    kept = await read(writer, select(Feedback.id))
+    assert (counts.feedback, kept) == (1, ["fb-1"])
 
 
-async def test_ten_old_and_five_new_leave_five(db: Database) -> None:
-    await add_rows(db, feedback_days=(120,) * 10 + (5,) * 5, task_days=(120,) * 10 + (5,) * 5)
-    counts = await run_retention(db, retention())
-    assert (counts.feedback, counts.tasks) == (10, 10)
-    assert (await count(db, Feedback), await count(db, Task), await count(db, TaskEvent)) == (
-        5,
-        5,
-        5,
+async def test_ten_old_and_five_new_leave_five(writer: Writer) -> None:
+    await add_rows(
+        writer, feedback_days=(120,) * 10 + (5,) * 5, task_days=(120,) * 10 + (5,) * 5
     )
+    counts = await run_retention(writer, retention())
+    assert (counts.feedback, counts.tasks) == (10, 10)
+    left = (await count(writer, Feedback), await count(writer, Task), await count(writer, TaskEvent))
+    assert left == (5, 5, 5)
 
 
-async def test_task_and_feedback_retention_are_independent(db: Database) -> None:
-    await add_rows(db, task_days=(40,))
-    async with db.write() as session:
-        session.add(Feedback(id="recent", task_id="task-0", session_id="s", user_id="u",
-                             target_id="task-0", key="thumbs", rating="down", weight=1,
-                             source="customer", metadata_={},
-                             created_time=NOW - 10 * DAY_MS))  # fmt: skip
-    await run_retention(db, retention(task_retention_days=30, feedback_retention_days=90))
-    async with db.read() as session:
-        feedback = await session.get(Feedback, "recent")
-    assert await count(db, Task) == 0 and await count(db, TaskEvent) == 0
-    assert feedback is not None and feedback.task_id is None
+async def test_task_and_feedback_retention_are_independent(writer: Writer) -> None:
+    await add_rows(writer, task_days=(40,))
+    await write(writer, insert(Feedback.__table__).values(feedback_row("recent", 10, "task-0")))
+    await run_retention(writer, retention(task_retention_days=30, feedback_retention_days=90))
+    assert await count(writer, Task) == 0 and await count(writer, TaskEvent) == 0
+    assert await read(writer, select(Feedback.task_id).where(Feedback.id == "recent")) == [None]
 
 
-async def test_disabled_deletes_nothing(db: Database) -> None:
-    await add_rows(db, feedback_days=(400,), task_days=(400,))
-    counts = await run_retention(db, retention(enabled=False))
+async def test_disabled_deletes_nothing(writer: Writer) -> None:
+    await add_rows(writer, feedback_days=(400,), task_days=(400,))
+    counts = await run_retention(writer, retention(enabled=False))
     assert (counts.feedback, counts.tasks) == (0, 0)
-    assert (await count(db, Feedback), await count(db, Task)) == (1, 1)
+    assert (await count(writer, Feedback), await count(writer, Task)) == (1, 1)
 
 
-async def test_an_empty_database_is_fine(db: Database) -> None:
-    counts = await run_retention(db, retention())
+async def test_an_empty_database_is_fine(writer: Writer) -> None:
+    counts = await run_retention(writer, retention())
     assert (counts.feedback, counts.tasks, counts.outbox) == (0, 0, 0)
 
 
-async def test_batches_respect_batch_size(db: Database) -> None:
-    await add_rows(db, feedback_days=(200,) * 10)
+async def test_batches_respect_batch_size(writer: Writer) -> None:
+    await add_rows(writer, feedback_days=(200,) * 10)
     deletes: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if statement.startswith("DELETE FROM feedback"):
             deletes.append(statement)
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    counts = await run_retention(db, retention(batch_size=3))
+    assert isinstance(writer.db, SQLiteDatabase)
+    event.listen(writer.db.engine, "before_cursor_execute", record)
+    counts = await run_retention(writer, retention(batch_size=3))
     assert counts.feedback == 10
     assert len(deletes) == 4  # 3 + 3 + 3 + 1, stopping at the short batch
 
 
-async def test_delivered_outbox_rows_are_cleaned_but_pending_ones_never(db: Database) -> None:
-    await add_rows(db)
+async def test_delivered_outbox_rows_are_cleaned_but_pending_ones_never(writer: Writer) -> None:
+    await add_rows(writer)
     old = NOW - 200 * DAY_MS
-    async with db.write() as session:
-        for seq, delivered in ((1, old), (2, None), (3, NOW)):
-            session.add(OutboxEvent(seq=seq, event_id=f"e{seq}", destination="mqtt", session_id="s",
-                                    payload="{}", created_time=old, attempts=0,
-                                    next_attempt_time=old, delivered_time=delivered))  # fmt: skip
-    counts = await run_retention(db, retention())
-    async with db.read() as session:
-        left = sorted((await session.scalars(select(OutboxEvent.seq))).all())
+    await write(writer, *(
+        insert(OutboxEvent).values(seq=seq, event_id=f"e{seq}", destination="mqtt",
+                                   session_id="s", payload="{}", created_time=old, attempts=0,
+                                   next_attempt_time=old, delivered_time=delivered)
+        for seq, delivered in ((1, old), (2, None), (3, NOW))
+    ))  # fmt: skip
+    counts = await run_retention(writer, retention())
+    left = sorted(await read(writer, select(OutboxEvent.seq)))
     assert (counts.outbox, left) == (1, [2, 3])
 
 

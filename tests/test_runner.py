@@ -6,8 +6,8 @@ from contextlib import closing
 
 from sqlalchemy import select
 
-from app.events import DomainEvent, TaskCreated, TaskFinished, TaskUpdated
-from app.models import TaskEvent
+from app.db.models import TaskEvent
+from app.events.domain import DomainEvent, TaskCreated, TaskFinished, TaskUpdated
 from tests.conftest import Harness, HarnessFactory
 
 
@@ -48,8 +48,7 @@ async def test_echo_agent_streams_then_completes(make_harness: HarnessFactory) -
 async def test_request_and_response_are_logged_as_task_events(harness: Harness) -> None:
     _, task_id = await send(harness, "hello")
     await finished(harness, task_id)
-    async with harness.services.db.read() as session:
-        rows = (await session.scalars(select(TaskEvent).where(TaskEvent.task_id == task_id))).all()
+    rows = await harness.rows(select(TaskEvent).where(TaskEvent.task_id == task_id))
     assert [(row.direction, row.payload.get("text", "")[:5]) for row in rows] == [
         ("request", "hello"),
         ("response", "**You"),

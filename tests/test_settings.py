@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from app.errors import ConfigError
-from app.settings import load_settings, settings_from_mapping
+from app.config import load_settings, settings_from_mapping
 from tests.support import ROOT, config_dict, run_cli, write_config
 
 

@@ -1,22 +1,21 @@
-"""SAM-compatible feedback endpoints: /api/v1/config and /api/v1/feedback."""
+"""SAM-compatible feedback endpoints: /api/v1/config, /api/v1/feedback and its summary."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.actions import PERSISTENCE_REQUIRED, record_feedback, task_not_found
-from app.api.parsing import json_body, query_params
 from app.api.schemas import FeedbackIn, FeedbackQuery
 from app.errors import APIError
-from app.identity import current_identity
-from app.models import Task
-from app.state import services
-from app.store import feedback as feedback_store
-from app.views_model import FeedbackView
+from app.feedback import listing
+from app.feedback.service import PERSISTENCE_REQUIRED, submit, thumbs
+from app.identity import Identity
+from app.transcripts.access import task_not_found
+from app.transcripts.store import get_task
+from app.web.credentials import current_identity
+from app.web.parsing import json_body, parse_instant, query_params
+from app.web.state import services
 
 
 async def get_config(request: Request) -> Response:
@@ -34,8 +33,7 @@ async def submit_feedback(request: Request) -> Response:
     svc = services(request)
     identity = current_identity(request)
     body = await json_body(request, FeedbackIn)
-    feedback, _task = await record_feedback(
-        svc,
+    submission = thumbs(
         identity,
         task_id=body.task_id,
         session_id=body.session_id,
@@ -44,57 +42,31 @@ async def submit_feedback(request: Request) -> Response:
         on_behalf_of=body.user_id,
         via="api",
     )
-    return JSONResponse({"status": "feedback received", "id": feedback.id}, status_code=202)
+    (stored,) = await submit(svc.writer, svc.feedback, submission)
+    return JSONResponse({"status": "feedback received", "id": stored.feedback.id}, 202)
 
 
-def parse_instant(name: str, value: str | None, *, end_of_day: bool = False) -> int | None:
-    """ISO 8601 to epoch ms; `Z` and offsets honoured, naive times are UTC."""
-    if value is None or value == "":
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time.max if end_of_day else time.min)
-        else:
-            moment = datetime.fromisoformat(text.replace(" ", "+", 1) if "T" in text else text)
-    except ValueError:
-        raise APIError(
-            400, "invalid_date", f"Invalid {name} format. Use ISO 8601 format."
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-async def _readable_filter(
-    request: Request, query: FeedbackQuery, session: AsyncSession
-) -> feedback_store.FeedbackFilter:
+def _readable_filter(
+    conn: Connection, identity: Identity, query: FeedbackQuery, start_ms: int | None,
+    end_ms: int | None,
+) -> listing.FeedbackFilter:  # fmt: skip
     """The caller's filter under SAM's ownership rules (403s exactly as SAM words them)."""
-    svc = services(request)
-    if not svc.feedback.persistence_enabled:
-        raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
-    identity = current_identity(request)
-    start_ms = parse_instant("start_date", request.query_params.get("start_date"))
-    end_ms = parse_instant("end_date", request.query_params.get("end_date"), end_of_day=True)
     read_all = "feedback:read:all" in identity.scopes
     if query.query_user_id is not None and not read_all:
         raise APIError(
-            403,
-            "forbidden",
-            "You do not have permission to query other users' feedback.",
+            403, "forbidden", "You do not have permission to query other users' feedback."
         )
     if not read_all:
         identity.require("feedback:read")
     if query.task_id is not None:
-        task = await session.get(Task, query.task_id)
+        task = get_task(conn, query.task_id)
         if task is None:
             raise task_not_found(query.task_id)
         if task.user_id != identity.user_id and not read_all:
             raise APIError(
                 403, "forbidden", "You do not have permission to view feedback for this task."
             )
-    return feedback_store.FeedbackFilter(
+    return listing.FeedbackFilter(
         user_id=query.query_user_id if read_all else identity.user_id,
         start_ms=start_ms,
         end_ms=end_ms,
@@ -109,14 +81,32 @@ async def _readable_filter(
     )
 
 
+def _reader(request: Request) -> tuple[Identity, int | None, int | None]:
+    """Who reads (after SAM's 501 for no persistence), and the date range they asked for."""
+    if not services(request).feedback.persistence_enabled:
+        raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
+    identity = current_identity(request)
+    params = request.query_params
+    return (
+        identity,
+        parse_instant("start_date", params.get("start_date")),
+        parse_instant("end_date", params.get("end_date"), end_of_day=True),
+    )
+
+
 async def list_feedback(request: Request) -> Response:
     query = query_params(request, FeedbackQuery)
-    async with services(request).db.read() as session:
-        where = await _readable_filter(request, query, session)
-        rows, total = await feedback_store.list_feedback(
-            session, where=where, page=query.page, page_size=query.page_size
+    svc = services(request)
+    identity, start_ms, end_ms = _reader(request)
+
+    def read(conn: Connection) -> tuple[list[dict[str, object]], int]:
+        where = _readable_filter(conn, identity, query, start_ms, end_ms)
+        rows, total = listing.list_feedback(
+            conn, where=where, page=query.page, page_size=query.page_size
         )
-    body = [FeedbackView.of(row).to_json() for row in rows]
+        return [row.to_json() for row in rows], total
+
+    body, total = await svc.db.read(read)
     headers = {"X-Total-Count": str(total)}
     link = _link_header(request, query.page, query.page_size, total)
     if link:
@@ -131,10 +121,15 @@ async def feedback_summary(request: Request) -> Response:
     query = query_params(request, FeedbackQuery, values)
     if not all_sources and query.source is None:
         query = query.model_copy(update={"source": "customer"})
-    async with services(request).db.read() as session:
-        where = await _readable_filter(request, query, session)
-        keys = await feedback_store.summarize(session, where=where)
-    return JSONResponse({"source": where.source or "all", "keys": keys})
+    svc = services(request)
+    identity, start_ms, end_ms = _reader(request)
+
+    def read(conn: Connection) -> list[dict[str, object]]:
+        where = _readable_filter(conn, identity, query, start_ms, end_ms)
+        return listing.summarize(conn, where=where)
+
+    keys = await svc.db.read(read)
+    return JSONResponse({"source": query.source or "all", "keys": keys})
 
 
 def _link_header(request: Request, page: int, page_size: int, total: int) -> str:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.clock import now_ms
 from app.publishing import outbox
-from app.state import services
+from app.web.state import services
+
+
+def _check(conn: Connection) -> outbox.OutboxStats:
+    conn.execute(text("SELECT 1"))
+    return outbox.stats(conn)
 
 
 async def health(request: Request) -> Response:
     svc = services(request)
     pending: dict[str, object] | None = None
     try:
-        async with svc.db.read() as session:
-            await session.execute(text("SELECT 1"))
-            pending = (await outbox.stats(session)).to_json(now_ms())
+        pending = (await svc.db.read(_check)).to_json(now_ms())
         database = "ok"
     except Exception as exc:
         database = f"unavailable: {type(exc).__name__}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.identity import current_identity
+from app.web.credentials import current_identity
 
 
 async def me(request: Request) -> Response:

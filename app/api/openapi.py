@@ -10,14 +10,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.api.schemas import (
-    MAX_PAGE,
     FeedbackIn,
     FeedbackLinkIn,
+    FeedbackQuery,
     SessionIn,
     TaskEventIn,
     TaskIn,
     TaskPatch,
 )
+from app.bounds import COMMENT_MAX_CHARS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _ERROR_SCHEMA = {
@@ -53,7 +54,7 @@ _LINK_ANSWER = {
         "score": {"type": ["number", "boolean", "null"]},
         "rating": {"enum": ["up", "down", None]},
         "label": {"type": ["string", "null"]},
-        "comment": {"type": ["string", "null"], "maxLength": 5000},
+        "comment": {"type": ["string", "null"], "maxLength": COMMENT_MAX_CHARS},
         "feedback_source_type": {"enum": ["app", "model"]},
     },
 }
@@ -86,6 +87,24 @@ def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None
         "required": where == "path",
         "schema": schema or {"type": "string"},
     }
+
+
+def _query(model: type[BaseModel], *names: str) -> list[dict[str, Any]]:
+    """Query parameters described from the model that parses them, bounds and all."""
+    properties = model.model_json_schema()["properties"]
+    chosen = names or tuple(properties)
+    return [_param(name, schema=_plain(properties[name])) for name in chosen]
+
+
+def _plain(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter's schema without pydantic's `anyOf [..., null]` wrapper."""
+    options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    plain = dict(options[0]) if len(options) == 1 else dict(schema)
+    plain.pop("anyOf", None)
+    plain.pop("title", None)
+    if "default" in schema and schema["default"] is not None:
+        plain["default"] = schema["default"]
+    return plain
 
 
 def _paths() -> dict[str, Any]:
@@ -123,26 +142,7 @@ def _paths() -> dict[str, Any]:
             },
             "get": {
                 "summary": "List the caller's feedback, newest first",
-                "parameters": [
-                    _param("start_date"),
-                    _param("end_date"),
-                    _param("task_id"),
-                    _param("session_id"),
-                    _param("rating", schema={"enum": ["up", "down"]}),
-                    _param("key"),
-                    _param("source", schema={"enum": ["customer", "platform", "model"]}),
-                    _param("organisation"),
-                    _param("prompt"),
-                    _param("environment"),
-                    _param(
-                        "page",
-                        schema={"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-                    ),
-                    _param(
-                        "page_size",
-                        schema={"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                    ),
-                ],
+                "parameters": _query(FeedbackQuery),
                 "responses": {
                     "200": _answer("A page of feedback", {"type": "array", "items": _FEEDBACK_ROW}),
                     **_errors(400, 404, 422, 501),
@@ -153,14 +153,8 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Per key: count, thumbs up/down, mean and weighted mean score",
                 "parameters": [
-                    _param("start_date"),
-                    _param("end_date"),
-                    _param("key"),
-                    _param(
-                        "source",
-                        schema={"enum": ["customer", "platform", "model", "all"]},
-                    ),
-                    _param("query_user_id"),
+                    *_query(FeedbackQuery, "start_date", "end_date", "key", "query_user_id"),
+                    _param("source", schema={"enum": ["customer", "platform", "model", "all"]}),
                 ],
                 "responses": {
                     "200": _answer("The summary", {"type": "object"}),

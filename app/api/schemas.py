@@ -6,7 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.models import COMMENT_MAX_CHARS, ID_MAX_CHARS, ID_PATTERN
+from app.bounds import (
+    COMMENT_MAX_CHARS,
+    DEFAULT_PAGE_SIZE,
+    ID_MAX_CHARS,
+    ID_PATTERN,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+)
 
 Identifier = Annotated[
     str,
@@ -38,9 +45,6 @@ class FeedbackLinkIn(_Body):
     expires_in_seconds: int | None = Field(None, ge=1)
 
 
-MAX_PAGE = 1_000_000
-
-
 class FeedbackQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -54,9 +58,8 @@ class FeedbackQuery(BaseModel):
     organisation: str | None = Field(None, max_length=255)
     prompt: str | None = Field(None, max_length=255)
     environment: str | None = Field(None, max_length=255)
-    # Bounded so the row offset stays a 64-bit integer whatever a client sends.
     page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1, le=100)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     query_user_id: str | None = None
 
 

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.parsing import read_json
-from app.compat.common import (
-    bad_request,
-    dialect_settings,
-    matches_any,
-    object_or_empty,
-    unauthorized,
-)
-from app.errors import APIError, not_found
-from app.feedback_intake import Submission, submit
-from app.feedback_keys import SENTIMENT
-from app.state import services
-from app.views_model import FeedbackView
+from app.compat.common import dialect_settings, object_or_empty, unauthorized
+from app.errors import APIError, bad_request, not_found
+from app.events.snapshots import FeedbackView
+from app.feedback.rules import SENTIMENT
+from app.feedback.service import Submission, UnknownTarget, submit
+from app.web.credentials import decode_token, matches_any
+from app.web.parsing import read_json
+from app.web.state import services
 
 SENTIMENTS = {"positive": (1, "up"), "neutral": (0, None), "negative": (-1, "down")}
 
@@ -38,11 +32,11 @@ def _source(request: Request) -> str:
     value = value.strip()
     if scheme.lower() == "api-key" and matches_any(value, settings.api_keys):
         return "customer"
-    secret = services(request).settings.app.app_config.auth.secret
+    secret = services(request).config.auth.secret
     if scheme.lower() == "bearer" and value and secret:
         try:
-            jwt.decode(value, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
-        except jwt.InvalidTokenError:
+            decode_token(value, secret)
+        except APIError:
             raise unauthorized("Invalid token.") from None
         return "platform"
     raise unauthorized("Authentication credentials were not provided or are invalid.")
@@ -73,6 +67,7 @@ def _submission(
     *,
     task_ref: str | None = None,
     session_ref: str | None = None,
+    unknown_target: UnknownTarget,
 ) -> Submission:
     sentiment = body.get("sentiment")
     if not isinstance(sentiment, str) or sentiment not in SENTIMENTS:
@@ -94,7 +89,14 @@ def _submission(
         metadata=metadata,
         task_ref=task_ref,
         session_ref=session_ref,
+        unknown_target=unknown_target,
     )
+
+
+async def _store(request: Request, submission: Submission) -> FeedbackView:
+    svc = services(request)
+    (stored,) = await submit(svc.writer, svc.feedback, submission)
+    return stored.feedback
 
 
 def _row(view: FeedbackView, **extra: Any) -> dict[str, Any]:
@@ -121,11 +123,10 @@ async def conversation_feedback(request: Request) -> Response:
     source = _source(request)
     body = await _object(request)
     conversation = _reference(body, "conversation_id", "conversation")
-    stored = await submit(
-        services(request),
-        _submission(body, source, session_ref=conversation),
-        unknown_target=_unknown_conversation,
+    submission = _submission(
+        body, source, session_ref=conversation, unknown_target=_unknown_conversation
     )
+    stored = await _store(request, submission)
     return JSONResponse(_row(stored, conversation_id=stored.session_id), status_code=201)
 
 
@@ -136,21 +137,17 @@ async def feedbacks(request: Request) -> Response:
     kind = body.get("kind")
     if kind == "conversation":
         conversation = _reference(body, "conversation_id", "conversation")
-        stored = await submit(
-            services(request),
-            _submission(body, source, session_ref=conversation),
-            unknown_target=_unknown_conversation,
+        submission = _submission(
+            body, source, session_ref=conversation, unknown_target=_unknown_conversation
         )
+        stored = await _store(request, submission)
         return JSONResponse(
             _row(stored, kind=kind, conversation_id=stored.session_id), status_code=201
         )
     if kind == "message":
         message = _reference(body, "message_id", "message")
-        stored = await submit(
-            services(request),
-            _submission(body, source, task_ref=message),
-            unknown_target=_unknown_message,
-        )
+        submission = _submission(body, source, task_ref=message, unknown_target=_unknown_message)
+        stored = await _store(request, submission)
         return JSONResponse(_row(stored, kind=kind, message=message), status_code=201)
     if kind == "agent":
         raise bad_request(

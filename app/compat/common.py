@@ -1,18 +1,15 @@
-"""What every dialect shares: its config switch, credential checks and error shapes."""
+"""What every dialect shares: its config switch, credential checks and field readers."""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
 
-from app.api.feedback import parse_instant
-from app.errors import APIError
-from app.state import services
+from app.errors import APIError, bad_request
+from app.web.parsing import parse_instant
+from app.web.state import services
 
-COMPAT_PREFIX = "/compat/"
 _TITLES = {
     "trodo": "Trodo",
     "agentsight": "AgentSight",
@@ -23,7 +20,7 @@ _TITLES = {
 
 def dialect_settings(request: Request, name: str) -> Any:
     """The dialect's settings, or 404 naming the config key that turns it on."""
-    found = getattr(services(request).settings.app.app_config.compat, name)
+    found = getattr(services(request).config.compat, name)
     if found is None:
         raise APIError(
             404,
@@ -34,23 +31,8 @@ def dialect_settings(request: Request, name: str) -> Any:
     return found
 
 
-def matches_any(presented: str | None, accepted: Iterable[str]) -> bool:
-    """Constant-time comparison against every accepted value."""
-    if not presented:
-        return False
-    found = False
-    for candidate in accepted:
-        found |= hmac.compare_digest(candidate.encode(), presented.encode())
-    return found
-
-
 def unauthorized(detail: str) -> APIError:
     return APIError(401, "invalid_credentials", detail)
-
-
-def bad_request(detail: str, field: str | None = None) -> APIError:
-    errors = [{"loc": ["body", field], "msg": detail}] if field else []
-    return APIError(400, "invalid_request", detail, errors)
 
 
 def text_or_none(value: Any, field: str, max_length: int = 255) -> str | None:
@@ -78,9 +60,3 @@ def event_time(value: Any, field: str) -> int | None:
     if not isinstance(value, str):
         raise bad_request(f"{field} must be an ISO 8601 string.", field)
     return parse_instant(field, value)
-
-
-def public_base(request: Request) -> str:
-    """The absolute base for links handed out: the configured public URL, else this request's."""
-    configured = services(request).settings.app.app_config.public_url
-    return configured or str(request.base_url).rstrip("/")

@@ -16,13 +16,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.actions import ensure_feedback_enabled
-from app.api.parsing import read_json
-from app.compat.common import bad_request, dialect_settings, matches_any, unauthorized
-from app.errors import APIError, not_found
-from app.feedback_intake import Submission, announce, revise, store_submission
-from app.feedback_keys import PORTKEY
-from app.state import services
+from app.compat.common import dialect_settings, unauthorized
+from app.errors import APIError, bad_request, not_found
+from app.feedback.rules import PORTKEY
+from app.feedback.service import Submission, revise, submit
+from app.web.credentials import matches_any
+from app.web.parsing import read_json
+from app.web.state import services
 
 MAX_BULK = 100
 
@@ -74,6 +74,10 @@ def _metadata(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def _unknown_trace(reference: str) -> APIError:
+    return not_found(f"No request with trace_id '{reference}' is known here.", "unknown_target")
+
+
 def _submission(item: Any, where: str) -> Submission:
     if not isinstance(item, dict):
         raise bad_request(f"{where}each feedback must be an object.")
@@ -94,6 +98,7 @@ def _submission(item: Any, where: str) -> Submission:
         weight=_weight(item.get("weight"), where),
         comment=comment,
         metadata=metadata,
+        unknown_target=_unknown_trace,
     )
 
 
@@ -103,10 +108,6 @@ def _answer(message: str, ids: list[str], status: int = 200) -> Response:
         status_code=status,
         headers={"x-portkey-request-id": str(uuid.uuid4())},
     )
-
-
-def _unknown_trace(reference: str) -> APIError:
-    return not_found(f"No request with trace_id '{reference}' is known here.", "unknown_target")
 
 
 async def create(request: Request) -> Response:
@@ -120,17 +121,9 @@ async def create(request: Request) -> Response:
         _submission(item, f"feedbacks[{n}]: " if bulk else "") for n, item in enumerate(items)
     ]
     svc = services(request)
-    ensure_feedback_enabled(svc)
-    async with svc.writer.transaction() as tx:
-        stored = []
-        for submission in submissions:
-            row, task = await store_submission(
-                tx.session, submission, unknown_target=_unknown_trace
-            )
-            event = announce(row, task)
-            tx.emit(event)
-            stored.append(row.id)
-    return _answer("Feedback created successfully", stored)
+    # One unit of work: a bulk request is stored all or nothing.
+    stored = await submit(svc.writer, svc.feedback, *submissions)
+    return _answer("Feedback created successfully", [one.feedback.id for one in stored])
 
 
 async def update(request: Request) -> Response:
@@ -141,8 +134,10 @@ async def update(request: Request) -> Response:
     changes = {name: body[name] for name in ("value", "weight", "metadata") if name in body}
     if not changes:
         raise bad_request("Send value, weight or metadata to change.")
+    svc = services(request)
     view = await revise(
-        services(request),
+        svc.writer,
+        svc.feedback,
         feedback_id=request.path_params["feedback_id"],
         via="portkey",
         score=_value(changes["value"], "") if "value" in changes else None,

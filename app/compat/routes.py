@@ -1,36 +1,80 @@
-"""Each dialect under its own prefix, so an SDK's base URL can point straight at it."""
+"""Each dialect under its own prefix, so an SDK's base URL can point straight at it.
+
+Every dialect answers errors in our shape plus the field its SDK reads (its surface), and
+every request counts against the API budget. Feedback link answers are the browser's: open
+to any origin, and charged to the feedback budget.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import Route
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
 
-from app.api.feedback_links import ingest, link_state
 from app.compat import agentsight, portkey, trodo, voltagent
-
-TRODO = "/compat/trodo/api/sdk"
-AGENTSIGHT = "/compat/agentsight/api"
-PORTKEY = "/compat/portkey/v1"
-VOLTAGENT = "/compat/voltagent/api/public"
+from app.web.middleware.rules import PUBLIC, spends
+from app.web.middleware.surface import Surface, SurfaceName
 
 
-def compat_routes() -> list[Route]:
-    return [
-        Route(f"{TRODO}/batch", trodo.batch, methods=["POST"]),
-        Route(f"{TRODO}/runs/{{run_id}}/feedback", trodo.run_feedback, methods=["POST"]),
-        Route(f"{TRODO}/track-agent", trodo.track_agent, methods=["POST"]),
-        Route(
-            f"{AGENTSIGHT}/conversation-feedbacks/",
-            agentsight.conversation_feedback,
-            methods=["POST"],
-        ),
-        Route(f"{AGENTSIGHT}/feedbacks/", agentsight.feedbacks, methods=["POST"]),
-        Route(f"{AGENTSIGHT}/me/", agentsight.me),
-        Route(f"{PORTKEY}/feedback", portkey.create, methods=["POST"]),
-        Route(f"{PORTKEY}/feedback/{{feedback_id}}", portkey.update, methods=["PUT"]),
-        Route(f"{VOLTAGENT}/feedback/tokens", voltagent.create_token, methods=["POST"]),
-        Route(f"{VOLTAGENT}/feedback", voltagent.create_feedback, methods=["POST"]),
-        Route(f"{VOLTAGENT}/feedback/ingest/{{token}}", ingest, methods=["POST"]),
-        Route(f"{VOLTAGENT}/feedback/ingest/{{token}}", link_state),
-        Route(f"{VOLTAGENT}/otel/v1/traces", voltagent.otel, methods=["POST"]),
-        Route(f"{VOLTAGENT}/otel/v1/logs", voltagent.otel, methods=["POST"]),
-    ]
+def _dialect(prefix: str, surface: SurfaceName, routes: list[Route]) -> Mount:
+    return Mount(prefix, routes=routes, middleware=[Middleware(Surface, name=surface)])
+
+
+def compat_mount() -> Mount:
+    return Mount(
+        "/compat",
+        middleware=[Middleware(Surface, name="compat"), spends("api")],
+        routes=[
+            _dialect(
+                "/trodo/api/sdk",
+                "compat",
+                [
+                    Route("/batch", trodo.batch, methods=["POST"]),
+                    Route("/runs/{run_id}/feedback", trodo.run_feedback, methods=["POST"]),
+                    Route("/track-agent", trodo.track_agent, methods=["POST"]),
+                ],
+            ),
+            _dialect(
+                "/agentsight/api",
+                "compat",
+                [
+                    Route(
+                        "/conversation-feedbacks/",
+                        agentsight.conversation_feedback,
+                        methods=["POST"],
+                    ),
+                    Route("/feedbacks/", agentsight.feedbacks, methods=["POST"]),
+                    Route("/me/", agentsight.me),
+                ],
+            ),
+            _dialect(
+                "/portkey/v1",
+                "portkey",
+                [
+                    Route("/feedback", portkey.create, methods=["POST"]),
+                    Route("/feedback/{feedback_id}", portkey.update, methods=["PUT"]),
+                ],
+            ),
+            _dialect(
+                "/voltagent/api/public",
+                "voltagent",
+                [
+                    Route("/feedback/tokens", voltagent.create_token, methods=["POST"]),
+                    Route("/feedback", voltagent.create_feedback, methods=["POST"]),
+                    Route(
+                        "/feedback/ingest/{token}",
+                        voltagent.ingest,
+                        methods=["POST", "OPTIONS"],
+                        middleware=[PUBLIC, spends("feedback")],
+                    ),
+                    Route(
+                        "/feedback/ingest/{token}",
+                        voltagent.link_state,
+                        methods=["GET"],
+                        middleware=[PUBLIC],
+                    ),
+                    Route("/otel/v1/traces", voltagent.otel, methods=["POST"]),
+                    Route("/otel/v1/logs", voltagent.otel, methods=["POST"]),
+                ],
+            ),
+        ],
+    )

@@ -16,21 +16,21 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.parsing import read_json
 from app.compat.common import (
-    bad_request,
     dialect_settings,
     event_time,
-    matches_any,
     object_or_empty,
     text_or_none,
     unauthorized,
 )
-from app.compat.trodo_runs import record_run
-from app.errors import APIError
-from app.feedback_intake import Submission, submit
-from app.feedback_keys import TRODO
-from app.state import Services, services
+from app.compat.trodo_runs import run_record
+from app.errors import APIError, bad_request
+from app.feedback.rules import TRODO
+from app.feedback.service import Submission, submit
+from app.transcripts.service import record_run
+from app.web.credentials import matches_any
+from app.web.parsing import read_json
+from app.web.state import Services, services
 
 log = logging.getLogger(__name__)
 SATISFACTION = {"positive": "up", "negative": "down"}
@@ -45,7 +45,7 @@ def _authenticate(request: Request) -> None:
 async def _body(request: Request) -> Any:
     raw = await request.body()
     if request.headers.get("content-encoding", "").lower() == "gzip":
-        limit = services(request).settings.app.app_config.limits.max_body_bytes
+        limit = services(request).config.limits.max_body_bytes
         try:
             # Bounded like any body: a small bomb must not unpack into memory unchecked.
             inflater = zlib.decompressobj(wbits=31)
@@ -83,11 +83,12 @@ async def _item(svc: Services, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
             raise bad_request("Each item must be an object.")
         if isinstance(item.get("run"), dict):
-            task_id = await record_run(svc, item["run"], item.get("spans"))
+            task_id = await record_run(svc.writer, run_record(item["run"], item.get("spans")))
             return {"status": 200, "task_id": task_id}
         if isinstance(item.get("feedback"), dict):
-            stored = await submit(svc, _feedback_submission(item.get("run_id"), item["feedback"]))
-            return {"status": 201, "id": stored.id}
+            submission = _feedback_submission(item.get("run_id"), item["feedback"])
+            (stored,) = await submit(svc.writer, svc.feedback, submission)
+            return {"status": 201, "id": stored.feedback.id}
         if "spans" in item:
             return {"status": 200}  # traces are not ours to keep
         raise bad_request("Unknown item: expected run, feedback or spans.")
@@ -116,10 +117,10 @@ async def run_feedback(request: Request) -> Response:
     feedback = await _body(request)
     if not isinstance(feedback, dict):
         raise bad_request("The body must be a feedback object.")
-    stored = await submit(
-        services(request), _feedback_submission(request.path_params["run_id"], feedback)
-    )
-    return JSONResponse({"status": 201, "id": stored.id}, status_code=201)
+    svc = services(request)
+    submission = _feedback_submission(request.path_params["run_id"], feedback)
+    (stored,) = await submit(svc.writer, svc.feedback, submission)
+    return JSONResponse({"status": 201, "id": stored.feedback.id}, status_code=201)
 
 
 async def track_agent(request: Request) -> Response:
@@ -158,5 +159,6 @@ async def track_agent(request: Request) -> Response:
         },
     )
     when = event_time(body.get("timestamp"), "timestamp")
-    stored = await submit(services(request), replace(submission, event_time=when))
-    return JSONResponse({"status": "ok", "id": stored.id}, status_code=200)
+    svc = services(request)
+    (stored,) = await submit(svc.writer, svc.feedback, replace(submission, event_time=when))
+    return JSONResponse({"status": "ok", "id": stored.feedback.id}, status_code=200)

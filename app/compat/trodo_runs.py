@@ -1,4 +1,4 @@
-"""Trodo `run` items: a finished agent run becomes (or updates) one of our tasks."""
+"""Trodo `run` items read into a RunRecord: a finished agent run becomes (or updates) a task."""
 
 from __future__ import annotations
 
@@ -6,14 +6,9 @@ import json
 import re
 from typing import Any
 
-from app.compat.common import bad_request
-from app.events import TaskCreated, TaskFinished
-from app.models import FINISHED_STATUSES, ID_MAX_CHARS, ID_PATTERN, ChatSession
-from app.state import Services
-from app.store import sessions as session_store
-from app.store import tasks as task_store
-from app.store.feedback import find_task
-from app.views_model import TaskView
+from app.bounds import ID_MAX_CHARS, ID_PATTERN
+from app.errors import bad_request
+from app.transcripts.service import RunRecord
 
 RUN_STATUSES = {"ok": "completed", "error": "failed", "running": "running"}
 _IDENTIFIER = re.compile(ID_PATTERN)
@@ -61,47 +56,22 @@ def _cost(run: dict[str, Any]) -> float | None:
     return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
 
 
-async def record_run(services: Services, run: dict[str, Any], spans: Any) -> str:
-    """Create the run's task (and its conversation) or fill in what a later item adds."""
+def run_record(run: dict[str, Any], spans: Any) -> RunRecord:
+    """A Trodo `run` item as the transcripts service records it."""
     run_id = _identifier(run.get("run_id"), "run_id")
-    status = RUN_STATUSES.get(str(run.get("status", "ok")), "completed")
-    conversation = _identifier(run.get("conversation_id") or run_id, "conversation_id")
-    user = run.get("distinct_id") if isinstance(run.get("distinct_id"), str) else None
     agent = str(run.get("agent_name") or "")[:255] or None
-    async with services.writer.transaction() as tx:
-        task = await find_task(tx.session, run_id)
-        if task is None:
-            chat = await tx.session.get(ChatSession, conversation)
-            if chat is None:
-                chat = await session_store.create_session(
-                    tx.session, user_id=user or "trodo:anonymous", session_id=conversation,
-                    agent_id=agent,
-                )  # fmt: skip
-            task = await task_store.create_task(
-                tx.session,
-                chat_session=chat,
-                task_id=run_id,
-                trace_id=run_id,
-                request_text=_text(run.get("input")) or f"({agent or 'agent'} run)",
-                response_text=_text(run.get("output")),
-                status="running",
-                agent_id=agent,
-                model=_model(run, spans),
-                prompt_version=_prompt_version(run),
-                cost=_cost(run),
-            )
-            tx.emit(TaskCreated(TaskView.of(task)))
-        else:
-            task.model = _model(run, spans) or task.model
-            task.prompt_version = _prompt_version(run) or task.prompt_version
-            task.cost = _cost(run) if _cost(run) is not None else task.cost
-        if status in FINISHED_STATUSES and not task.finished:
-            await task_store.update_task(
-                tx.session,
-                task=task,
-                response_text=_text(run.get("output")) or None,
-                status=status,
-                error=str(run.get("error_summary"))[:2000] if run.get("error_summary") else None,
-            )
-            tx.emit(TaskFinished(TaskView.of(task)))
-        return task.id
+    user = run.get("distinct_id")
+    error = run.get("error_summary")
+    return RunRecord(
+        run_id=run_id,
+        conversation_id=_identifier(run.get("conversation_id") or run_id, "conversation_id"),
+        user_id=user if isinstance(user, str) else None,
+        agent=agent,
+        status=RUN_STATUSES.get(str(run.get("status", "ok")), "completed"),
+        request_text=_text(run.get("input")),
+        response_text=_text(run.get("output")),
+        model=_model(run, spans),
+        prompt_version=_prompt_version(run),
+        cost=_cost(run),
+        error=str(error)[:2000] if error else None,
+    )

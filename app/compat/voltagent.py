@@ -13,28 +13,32 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.parsing import read_json
+from app.bounds import ID_PATTERN
 from app.clock import iso_ms
 from app.compat.common import (
-    bad_request,
     dialect_settings,
     event_time,
-    matches_any,
     object_or_empty,
-    public_base,
     text_or_none,
     unauthorized,
 )
-from app.errors import APIError, not_found
-from app.feedback_intake import Submission, submit
-from app.feedback_keys import spec_from_config
-from app.feedback_tokens import expiry, issue
-from app.models import ID_PATTERN
-from app.settings_feedback import FeedbackKeySettings
-from app.state import services
+from app.config.feedback import FeedbackKeySettings
+from app.errors import APIError, bad_request, not_found
+from app.feedback.links import (
+    answer_json,
+    describe_link,
+    expiry,
+    issue_link,
+    read_answer,
+    redeem_link,
+)
+from app.feedback.rules import SOURCE_TYPES, spec_from_config
+from app.feedback.service import Submission, submit
+from app.web.credentials import matches_any
+from app.web.parsing import public_base, read_json
+from app.web.state import services
 
 INGEST_PATH = "/compat/voltagent/api/public/feedback/ingest/"
-SOURCE_TYPES = {"app": "customer", "model": "model"}
 _FEEDBACK_ID = re.compile(ID_PATTERN)
 FEEDBACK_ID_MAX_CHARS = 36  # the column holds a UUID
 
@@ -97,12 +101,13 @@ async def create_token(request: Request) -> Response:
     key, proposed = _key(body, "feedback_key")
     svc = services(request)
     expires = expiry(
-        svc.settings.app.app_config.feedback_tokens,
+        svc.config.feedback_tokens,
         expires_at=body.get("expires_at"),
         expires_in_seconds=_lifetime_seconds(body.get("expires_in")),
     )
-    issued = await issue(
-        svc,
+    issued = await issue_link(
+        svc.writer,
+        svc.feedback,
         task_ref=trace_id,
         key=key,
         proposed_key=proposed,
@@ -151,8 +156,10 @@ async def create_feedback(request: Request) -> Response:
     for extra in ("value", "correction"):
         if body.get(extra) is not None:
             metadata[extra] = body[extra]
-    stored = await submit(
-        services(request),
+    svc = services(request)
+    (stored,) = await submit(
+        svc.writer,
+        svc.feedback,
         Submission(
             via="voltagent",
             source=_source(body, "platform"),
@@ -165,23 +172,39 @@ async def create_feedback(request: Request) -> Response:
             metadata=metadata,
             event_time=event_time(body.get("created_at"), "created_at"),
             feedback_id=feedback_id,
+            unknown_target=_unknown_trace,
         ),
-        unknown_target=_unknown_trace,
     )
+    row = stored.feedback
     return JSONResponse(
         {
-            "id": stored.id,
+            "id": row.id,
             "trace_id": trace_id,
-            "key": stored.key,
-            "score": stored.score,
+            "key": row.key,
+            "score": row.score,
             "value": value,
             "correction": body.get("correction"),
-            "comment": stored.comment,
+            "comment": row.comment,
             "feedback_source_type": body.get("feedback_source_type"),
-            "created_at": iso_ms(stored.created_time),
+            "created_at": iso_ms(row.created_time),
         },
         status_code=201,
     )
+
+
+async def link_state(request: Request) -> Response:
+    """A VoltAgent link's state: what it asks for, and whether it was answered."""
+    return JSONResponse(await describe_link(services(request).db, request.path_params["token"]))
+
+
+async def ingest(request: Request) -> Response:
+    """The browser's answer to a VoltAgent link: no credential, any origin."""
+    answer, source = read_answer(await read_json(request))
+    svc = services(request)
+    stored = await redeem_link(
+        svc.writer, svc.feedback, request.path_params["token"], answer, source=source
+    )
+    return JSONResponse(answer_json(stored), status_code=201)
 
 
 async def otel(request: Request) -> Response:

@@ -13,9 +13,10 @@ import random
 import time
 
 from app.clock import now_ms
-from app.db import Database
-from app.models import OutboxEvent
+from app.db.engine import Database
+from app.events.transaction import Writer
 from app.publishing import outbox
+from app.publishing.outbox import OutboxMessage
 from app.publishing.transports import DeliveryError, Transport
 
 log = logging.getLogger("feedback_widget.publishing")
@@ -38,11 +39,13 @@ class Dispatcher:
         self,
         *,
         db: Database,
+        writer: Writer,
         transports: dict[str, Transport],
         retry_max_seconds: float,
         warn_pending_seconds: float,
     ) -> None:
         self._db = db
+        self._writer = writer
         self._transports = transports
         self._retry_max = retry_max_seconds
         self._warn_after_ms = int(warn_pending_seconds * 1000)
@@ -83,11 +86,11 @@ class Dispatcher:
         """One pass: lease the due queue heads, try each, settle them all in one transaction.
 
         Returns how many were tried."""
-        async with self._db.read() as session:
-            if not await outbox.any_due(session, now=now_ms()):
-                return 0
-        async with self._db.write() as session:
-            claimed = await outbox.claim_due(session, now=now_ms(), lease_ms=LEASE_MS, limit=BATCH)
+        if not await self._db.read(lambda conn: outbox.any_due(conn, now=now_ms())):
+            return 0
+        claimed = await self._writer.run(
+            lambda tx: outbox.claim_due(tx.conn, now=now_ms(), lease_ms=LEASE_MS, limit=BATCH)
+        )
         unreachable: dict[str, int] = {}  # destination -> when to try it again
         outcomes: list[outbox.Outcome] = []
         deadline = time.monotonic() + PASS_BUDGET_SECONDS
@@ -110,11 +113,10 @@ class Dispatcher:
             unreachable[event.destination] = retry_at
             outcomes.append(outbox.Outcome(event.seq, error=error, retry_at=retry_at))
         if outcomes:
-            async with self._db.write() as session:
-                await outbox.settle(session, outcomes, now=now_ms())
+            await self._writer.run(lambda tx: outbox.settle(tx.conn, outcomes, now=now_ms()))
         return len(claimed)
 
-    async def _send(self, event: OutboxEvent) -> str | None:
+    async def _send(self, event: OutboxMessage) -> str | None:
         """Deliver one event; the error text when it failed."""
         transport = self._transports.get(event.destination)
         if transport is None:
@@ -132,8 +134,7 @@ class Dispatcher:
         now = now_ms()
         if now - self._last_warning < min(self._warn_after_ms, 60_000):
             return
-        async with self._db.read() as session:
-            current = await outbox.stats(session)
+        current = await self._db.read(outbox.stats)
         if (
             current.oldest_pending_ms is not None
             and now - current.oldest_pending_ms > self._warn_after_ms

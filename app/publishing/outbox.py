@@ -4,22 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.clock import now_ms
-from app.models import ChatSession, OutboxEvent
+from app.db.models import OUTBOX, ChatSession, OutboxEvent
 
 MQTT = "mqtt"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One claimed event, as a transport sends it."""
+
+    seq: int
+    event_id: str
+    destination: str
+    topic: str | None
+    payload: str
+    attempts: int
 
 
 def webhook_destination(index: int) -> str:
     return f"webhook:{index}"
 
 
-async def enqueue(
-    session: AsyncSession,
+def enqueue(
+    conn: Connection,
     *,
     destinations: list[str],
     event_id: str,
@@ -28,28 +39,28 @@ async def enqueue(
     topic: str,
     payload: str,
 ) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         # Writers of one chat session take turns, so `seq` order is commit order within the
         # session. (SQLite writers are serial already.)
-        await session.execute(
-            select(ChatSession.id).where(ChatSession.id == session_id).with_for_update()
-        )
+        conn.execute(select(ChatSession.id).where(ChatSession.id == session_id).with_for_update())
     now = now_ms()
-    for destination in destinations:
-        session.add(
-            OutboxEvent(
-                event_id=event_id,
-                destination=destination,
-                session_id=session_id,
-                feedback_id=feedback_id,
-                topic=topic if destination == MQTT else None,
-                payload=payload,
-                created_time=now,
-                attempts=0,
-                next_attempt_time=now,
-            )
-        )
-    await session.flush()
+    conn.execute(
+        insert(OUTBOX),
+        [
+            {
+                "event_id": event_id,
+                "destination": destination,
+                "session_id": session_id,
+                "feedback_id": feedback_id,
+                "topic": topic if destination == MQTT else None,
+                "payload": payload,
+                "created_time": now,
+                "attempts": 0,
+                "next_attempt_time": now,
+            }
+            for destination in destinations
+        ],
+    )
 
 
 def _due(now: int) -> list[ColumnElement[bool]]:
@@ -60,15 +71,13 @@ def _due(now: int) -> list[ColumnElement[bool]]:
     ]
 
 
-async def any_due(session: AsyncSession, *, now: int) -> bool:
+def any_due(conn: Connection, *, now: int) -> bool:
     """A cheap read (no write lock) that tells an idle dispatcher whether to claim."""
-    found = await session.scalar(select(OutboxEvent.seq).where(*_due(now)).limit(1))
+    found = conn.scalar(select(OutboxEvent.seq).where(*_due(now)).limit(1))
     return found is not None
 
 
-async def claim_due(
-    session: AsyncSession, *, now: int, lease_ms: int, limit: int
-) -> list[OutboxEvent]:
+def claim_due(conn: Connection, *, now: int, lease_ms: int, limit: int) -> list[OutboxMessage]:
     """Lease the oldest undelivered event of each (destination, session) queue that is due.
 
     Only a queue's head is ever handed out, so a later event never overtakes an earlier one,
@@ -91,13 +100,18 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    seqs = list((await session.scalars(heads)).all())
+    seqs = list(conn.scalars(heads).all())
     if not seqs:
         return []
-    claimed = OutboxEvent.seq.in_(seqs)
-    await session.execute(update(OutboxEvent).where(claimed).values(claimed_until=now + lease_ms))
-    rows = await session.scalars(select(OutboxEvent).where(claimed).order_by(OutboxEvent.seq))
-    return list(rows.all())
+    claimed = OUTBOX.c.seq.in_(seqs)
+    conn.execute(update(OUTBOX).where(claimed).values(claimed_until=now + lease_ms))
+    c = OUTBOX.c
+    rows = conn.execute(
+        select(c.seq, c.event_id, c.destination, c.topic, c.payload, c.attempts)
+        .where(claimed)
+        .order_by(c.seq)
+    )
+    return [OutboxMessage(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -109,11 +123,11 @@ class Outcome:
     retry_at: int | None = None
 
 
-async def settle(session: AsyncSession, outcomes: list[Outcome], *, now: int) -> None:
+def settle(conn: Connection, outcomes: list[Outcome], *, now: int) -> None:
     """Record a pass's results; every row's claim is released."""
     delivered = [o.seq for o in outcomes if o.error is None and o.retry_at is None]
     if delivered:
-        await session.execute(
+        conn.execute(
             update(OutboxEvent)
             .where(OutboxEvent.seq.in_(delivered))
             .values(
@@ -129,9 +143,7 @@ async def settle(session: AsyncSession, outcomes: list[Outcome], *, now: int) ->
         values: dict[str, object] = {"next_attempt_time": outcome.retry_at, "claimed_until": None}
         if outcome.error is not None:
             values.update(attempts=OutboxEvent.attempts + 1, last_error=outcome.error[:2000])
-        await session.execute(
-            update(OutboxEvent).where(OutboxEvent.seq == outcome.seq).values(**values)
-        )
+        conn.execute(update(OutboxEvent).where(OutboxEvent.seq == outcome.seq).values(**values))
 
 
 @dataclass(frozen=True)
@@ -149,30 +161,15 @@ class OutboxStats:
         }
 
 
-async def stats(session: AsyncSession) -> OutboxStats:
+def stats(conn: Connection) -> OutboxStats:
     pending = OutboxEvent.delivered_time.is_(None)
-    count, oldest = (
-        await session.execute(
-            select(func.count(), func.min(OutboxEvent.created_time)).where(pending)
-        )
+    count, oldest = conn.execute(
+        select(func.count(), func.min(OutboxEvent.created_time)).where(pending)
     ).one()
-    last_error = await session.scalar(
+    last_error = conn.scalar(
         select(OutboxEvent.last_error)
         .where(pending, OutboxEvent.last_error.is_not(None))
         .order_by(OutboxEvent.next_attempt_time.desc())
         .limit(1)
     )
     return OutboxStats(int(count), oldest, last_error)
-
-
-async def delete_delivered_before(session: AsyncSession, *, cutoff: int, limit: int) -> int:
-    """Delete up to `limit` delivered rows older than the cutoff; undelivered ones never."""
-    batch = (
-        select(OutboxEvent.seq)
-        .where(OutboxEvent.delivered_time.is_not(None), OutboxEvent.delivered_time < cutoff)
-        .limit(limit)
-    )
-    seqs = list((await session.scalars(batch)).all())
-    if seqs:
-        await session.execute(delete(OutboxEvent).where(OutboxEvent.seq.in_(seqs)))
-    return len(seqs)

@@ -6,13 +6,13 @@ import json
 import logging
 from typing import Any
 
-from app.models import Feedback, Task, TaskEvent
+from app.events.snapshots import FeedbackView, TaskView
 
 log = logging.getLogger(__name__)
 STIM_LOG_VERSION = "2.0"
 
 
-def feedback_part(feedback: Feedback) -> dict[str, Any]:
+def feedback_part(feedback: FeedbackView) -> dict[str, Any]:
     return {
         "id": feedback.id,
         "task_id": feedback.task_id,
@@ -32,7 +32,7 @@ def feedback_part(feedback: Feedback) -> dict[str, Any]:
     }
 
 
-def task_summary(task: Task) -> dict[str, Any]:
+def task_summary(task: TaskView) -> dict[str, Any]:
     return {
         "id": task.id,
         "user_id": task.user_id,
@@ -47,7 +47,7 @@ def task_summary(task: Task) -> dict[str, Any]:
     }
 
 
-def task_stim_data(task: Task, events: list[TaskEvent]) -> dict[str, Any]:
+def task_stim_data(task: TaskView, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "invocation_details": {
             "log_file_version": STIM_LOG_VERSION,
@@ -60,11 +60,11 @@ def task_stim_data(task: Task, events: list[TaskEvent]) -> dict[str, Any]:
         },
         "invocation_flow": [
             {
-                "id": str(event.id),
-                "created_time": event.created_time,
-                "topic": event.topic,
-                "direction": event.direction,
-                "payload": event.payload,
+                "id": str(event["id"]),
+                "created_time": event["created_time"],
+                "topic": event["topic"],
+                "direction": event["direction"],
+                "payload": event["payload"],
             }
             for event in events
         ],
@@ -80,9 +80,9 @@ def build_payload(
     event_id: str,
     mode: str,
     max_bytes: int,
-    feedback: Feedback,
-    task: Task | None,
-    events: list[TaskEvent],
+    feedback: FeedbackView,
+    task: TaskView | None,
+    events: list[dict[str, Any]],
 ) -> str:
     """The event's JSON text. A missing task sends the feedback part alone, never fails."""
     payload: dict[str, Any] = {"event_id": event_id, "feedback": feedback_part(feedback)}

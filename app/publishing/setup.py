@@ -7,17 +7,18 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
-from app.db import Database
-from app.events import DomainEvent, EventBus, FeedbackSubmitted, Stager
-from app.models import Feedback, Task
+from app.config.publishing import FeedbackPublishingSettings
+from app.db.engine import Database
+from app.events.bus import EventBus, Stager
+from app.events.domain import DomainEvent, FeedbackSubmitted
+from app.events.transaction import Writer
 from app.publishing import outbox
 from app.publishing.dispatcher import Dispatcher
 from app.publishing.payloads import build_payload
 from app.publishing.transports import MqttTransport, Transport, WebhookTransport
-from app.settings import FeedbackPublishingSettings
-from app.store import tasks as task_store
+from app.transcripts.store import list_task_events
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 
@@ -34,16 +35,13 @@ class Publishing:
 
 
 def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str]) -> Stager:
-    async def stage(session: AsyncSession, event: DomainEvent) -> None:
+    def stage(conn: Connection, event: DomainEvent) -> None:
         if not isinstance(event, FeedbackSubmitted):
             return
-        feedback = await session.get(Feedback, event.feedback.id)
-        if feedback is None:
-            return
-        task = await session.get(Task, feedback.task_id) if feedback.task_id else None
+        feedback, task = event.feedback, event.task
         events = []
         if task is not None and settings.include_task_info == "stim":
-            events = await task_store.list_task_events(session, task_id=task.id)
+            events = list_task_events(conn, task_id=task.id)
         event_id = str(uuid.uuid4())
         payload = build_payload(
             event_id=event_id,
@@ -53,8 +51,8 @@ def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str])
             task=task,
             events=events,
         )
-        await outbox.enqueue(
-            session,
+        outbox.enqueue(
+            conn,
             destinations=destinations,
             event_id=event_id,
             session_id=feedback.session_id,
@@ -67,7 +65,7 @@ def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str])
 
 
 def start_publishing(
-    settings: FeedbackPublishingSettings, *, db: Database, bus: EventBus
+    settings: FeedbackPublishingSettings, *, db: Database, writer: Writer, bus: EventBus
 ) -> Publishing | None:
     if not settings.enabled:
         return None
@@ -80,6 +78,7 @@ def start_publishing(
         transports[outbox.webhook_destination(index)] = WebhookTransport(webhook, http)
     dispatcher = Dispatcher(
         db=db,
+        writer=writer,
         transports=transports,
         retry_max_seconds=settings.retry_max_seconds,
         warn_pending_seconds=settings.warn_pending_seconds,

@@ -17,8 +17,8 @@ import httpx
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from app.models import OutboxEvent
-from app.settings import BrokerSettings, WebhookSettings
+from app.config.publishing import BrokerSettings, WebhookSettings
+from app.publishing.outbox import OutboxMessage
 
 SIGNATURE_HEADER = "X-Feedback-Widget-Signature"
 TIMESTAMP_HEADER = "X-Feedback-Widget-Timestamp"
@@ -30,7 +30,7 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    async def send(self, event: OutboxEvent) -> None: ...
+    async def send(self, event: OutboxMessage) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -77,7 +77,7 @@ class MqttTransport:
         if self._client is client:
             self._client = None
 
-    async def send(self, event: OutboxEvent) -> None:
+    async def send(self, event: OutboxMessage) -> None:
         client = await self._connected()
         properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         properties.UserProperty = [("event_id", event.event_id)]
@@ -117,7 +117,7 @@ class WebhookTransport:
         self._secret = settings.secret
         self._client = client
 
-    async def send(self, event: OutboxEvent) -> None:
+    async def send(self, event: OutboxMessage) -> None:
         body = event.payload.encode("utf-8")
         timestamp = str(int(time.time()))
         headers = {

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.actions import owned_session, session_not_allowed
 from app.errors import APIError
-from app.identity import end_user
-from app.state import services
-from app.store import sessions as session_store
-from app.store import tasks as task_store
-from app.views_model import SessionView, TaskView
+from app.events.snapshots import SessionView, TaskView
+from app.identity import session_not_allowed
+from app.transcripts import service, store
+from app.transcripts.access import owned_session
+from app.web.credentials import end_user
+from app.web.state import services
 
 LAYOUTS = ("chat", "embed")
 
@@ -34,7 +35,7 @@ def _trusted_parent(request: Request, allowed: tuple[str, ...]) -> str | None:
 async def demo_host(request: Request) -> Response:
     """A host page that embeds the widget through embed.js, for trying it out in dev mode."""
     svc = services(request)
-    if svc.settings.app.app_config.auth.mode != "dev":
+    if svc.config.auth.mode != "dev":
         raise APIError(404, "not_found", "The demo host page exists in dev mode only.")
     return svc.templates.TemplateResponse(request, "demo_host.html", {})
 
@@ -42,14 +43,15 @@ async def demo_host(request: Request) -> Response:
 async def index(request: Request) -> Response:
     svc = services(request)
     identity = end_user(request)
-    async with svc.db.read() as session:
-        rows = await session_store.list_recent_sessions(session, user_id=identity.user_id)
+    sessions = await svc.db.read(
+        lambda conn: store.list_recent_sessions(conn, user_id=identity.user_id)
+    )
     return svc.templates.TemplateResponse(
         request,
         "index.html",
         {
-            "sessions": [SessionView.of(row) for row in rows],
-            "agent_name": svc.settings.app.app_config.agent.name,
+            "sessions": sessions,
+            "agent_name": svc.config.agent.name,
             "feedback": svc.feedback,
             "token": identity.token,
         },
@@ -61,11 +63,10 @@ async def new_chat(request: Request) -> Response:
     identity = end_user(request)
     if identity.session_limit is not None:
         raise session_not_allowed()
-    async with svc.writer.transaction() as tx:
-        row = await session_store.create_session(
-            tx.session, user_id=identity.user_id, agent_id=svc.settings.app.app_config.agent.name
-        )
-    return RedirectResponse(widget_url("chat", row.id, identity.token), status_code=303)
+    chat = await service.new_chat(
+        svc.writer, user_id=identity.user_id, agent_id=svc.config.agent.name
+    )
+    return RedirectResponse(widget_url("chat", chat.id, identity.token), status_code=303)
 
 
 async def chat(request: Request) -> Response:
@@ -82,21 +83,23 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
     session_id = request.path_params["session_id"]
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
     cursor = svc.hub.cursor(session_id)
-    async with svc.db.read() as session:
-        chat_row = await owned_session(session, identity, session_id)
-        rows = await task_store.list_tasks(session, session_id=session_id)
+
+    def read(conn: Connection) -> tuple[SessionView, list[TaskView]]:
+        return owned_session(conn, identity, session_id), store.list_tasks(
+            conn, session_id=session_id
+        )
+
+    chat_row, tasks = await svc.db.read(read)
     return svc.templates.TemplateResponse(
         request,
         f"{layout}.html",
         svc.partials.context(
-            chat=SessionView.of(chat_row),
-            tasks=[TaskView.of(row) for row in rows],
+            chat=chat_row,
+            tasks=tasks,
             cursor=cursor,
             layout=layout,
             token=identity.token,
-            parent_origin=_trusted_parent(
-                request, svc.settings.app.app_config.embed.allowed_origins
-            ),
+            parent_origin=_trusted_parent(request, svc.config.embed.allowed_origins),
             theme=request.query_params.get("theme"),
             auto_height=request.query_params.get("autoheight") == "1",
         ),

@@ -9,12 +9,11 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.actions import owned_session
-from app.identity import end_user
-from app.live_updates import TRANSCRIPT
-from app.state import Services, services
-from app.store import tasks as task_store
-from app.views_model import TaskView
+from app.live.fanout import TRANSCRIPT
+from app.transcripts.access import owned_session
+from app.transcripts.store import list_tasks
+from app.web.credentials import end_user
+from app.web.state import Services, services
 
 log = logging.getLogger(__name__)
 
@@ -23,29 +22,26 @@ async def session_events(request: Request) -> Response:
     svc = services(request)
     session_id = request.path_params["session_id"]
     identity = end_user(request)
-    async with svc.db.read() as session:
-        await owned_session(session, identity, session_id)
+    await svc.db.read(lambda conn: owned_session(conn, identity, session_id))
     last_event_id = request.headers.get("last-event-id") or request.query_params.get("after")
     return EventSourceResponse(
-        _events(svc, request, session_id, last_event_id),
-        ping=svc.settings.app.app_config.sse.ping_seconds,
+        _events(svc, session_id, last_event_id),
+        ping=svc.config.sse.ping_seconds,
         send_timeout=30,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    svc: Services, request: Request, session_id: str, last_event_id: str | None
+    svc: Services, session_id: str, last_event_id: str | None
 ) -> AsyncIterator[ServerSentEvent]:
     subscriber = svc.hub.subscribe(session_id, last_event_id)
     try:
         if subscriber.resync:
             # The missed events are gone; send the whole transcript as it stands instead.
             cursor = svc.hub.cursor(session_id)
-            async with svc.db.read() as session:
-                rows = await task_store.list_tasks(session, session_id=session_id)
-            html = svc.partials.transcript([TaskView.of(row) for row in rows])
-            yield ServerSentEvent(data=html, event=TRANSCRIPT, id=cursor)
+            tasks = await svc.db.read(lambda conn: list_tasks(conn, session_id=session_id))
+            yield ServerSentEvent(data=svc.partials.transcript(tasks), event=TRANSCRIPT, id=cursor)
         while True:
             message = await subscriber.queue.get()
             if message is None:

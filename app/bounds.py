@@ -1,0 +1,18 @@
+"""The bounds every door shares, defined once: ids, comments, messages, pages.
+
+The database, the request models, the templates and the OpenAPI document all read them
+from here, so a limit can never say one thing on the page and another in the API.
+"""
+
+from __future__ import annotations
+
+# What an id may look like (sessions, tasks, keys): safe in URLs, SSE event names and HTML ids.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+ID_MAX_CHARS = 128
+COMMENT_MAX_CHARS = 5000
+MESSAGE_MAX_CHARS = 20_000
+TITLE_MAX_CHARS = 80
+# Bounded so the row offset stays a 64-bit integer whatever a client sends.
+MAX_PAGE = 1_000_000
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20

@@ -1,0 +1,129 @@
+"""The whole config file: one app's settings, composed from the per-concern models.
+
+Every field carries a description; the README must document each key path
+(`tests/test_readme.py` checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import Field, field_validator
+
+from app.config.agent import AgentSettings
+from app.config.base import Frozen
+from app.config.feedback import CompatSettings, FeedbackKeySettings, FeedbackTokenSettings
+from app.config.publishing import DataRetentionSettings, FeedbackPublishingSettings
+from app.config.services import ServicesSettings, SessionServiceSettings
+from app.config.web import (
+    AuthSettings,
+    EmbedSettings,
+    LimitsSettings,
+    RateLimitSettings,
+    SSESettings,
+)
+
+
+class AppConfig(Frozen):
+    frontend_collect_feedback: bool = Field(
+        False, description="Show Like/Dislike after completed responses and accept feedback."
+    )
+    session_service: SessionServiceSettings | None = Field(
+        None, description="Overrides `services.session_service` for this app."
+    )
+    agent: AgentSettings = Field(default_factory=AgentSettings, description="The chat agent.")
+    auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
+    sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
+    limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
+    embed: EmbedSettings = Field(default_factory=EmbedSettings, description="Iframe embedding.")
+    rate_limits: RateLimitSettings = Field(
+        default_factory=RateLimitSettings, description="Request budgets."
+    )
+    feedback_publishing: FeedbackPublishingSettings = Field(
+        default_factory=FeedbackPublishingSettings, description="Feedback events to MQTT/webhooks."
+    )
+    data_retention: DataRetentionSettings = Field(
+        default_factory=DataRetentionSettings, description="Scheduled deletion of old rows."
+    )
+    public_url: str | None = Field(
+        None,
+        description="The server's public base URL, for absolute links it hands out (feedback "
+        "links); taken from each request when unset.",
+    )
+    feedback_keys: tuple[FeedbackKeySettings, ...] = Field(
+        (), description="Feedback keys to register at startup (the built-in `thumbs` always is)."
+    )
+    feedback_tokens: FeedbackTokenSettings = Field(
+        default_factory=FeedbackTokenSettings, description="Single-use feedback links."
+    )
+    compat: CompatSettings = Field(
+        default_factory=CompatSettings, description="Feedback SDK dialects; each off until set."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return url.rstrip("/") if url else None
+
+    @field_validator("feedback_keys")
+    @classmethod
+    def _unique_keys(cls, keys: tuple[FeedbackKeySettings, ...]) -> tuple[FeedbackKeySettings, ...]:
+        names = [key.name for key in keys]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"key {name!r} is declared more than once")
+        return keys
+
+
+class AppSettings(Frozen):
+    name: str = Field(min_length=1, description="The app's name, used in logs.")
+    app_config: AppConfig = Field(default_factory=AppConfig, description="The app's settings.")
+
+
+class Settings(Frozen):
+    services: ServicesSettings = Field(
+        default_factory=ServicesSettings, description="Shared services."
+    )
+    apps: tuple[AppSettings, ...] = Field(description="The app this server runs (exactly one).")
+
+    @property
+    def app(self) -> AppSettings:
+        return self.apps[0]
+
+    @property
+    def config(self) -> AppConfig:
+        """The one app's settings, which nearly everything reads."""
+        return self.apps[0].app_config
+
+    @property
+    def session_service(self) -> SessionServiceSettings:
+        return self.config.session_service or self.services.session_service
+
+    @property
+    def feedback(self) -> FeedbackAvailability:
+        return FeedbackAvailability.of(self)
+
+
+@dataclass(frozen=True)
+class FeedbackAvailability:
+    """Whether feedback is on, and if not the one reason an operator is told (SAM's rule)."""
+
+    enabled: bool
+    persistence_enabled: bool
+    collect_requested: bool
+    reason: str | None
+
+    @classmethod
+    def of(cls, settings: Settings) -> FeedbackAvailability:
+        service = settings.session_service
+        collect = settings.config.frontend_collect_feedback
+        reason = None
+        if service.type != "sql":
+            reason = "Feedback requires session persistence; the session service type is memory."
+        elif service.default_behavior != "PERSISTENT":
+            reason = "Feedback requires session persistence; default_behavior is RUN_BASED."
+        elif not collect:
+            reason = "Feedback collection is disabled by frontend_collect_feedback: false."
+        return cls(reason is None, service.persistent, collect, reason)

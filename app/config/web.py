@@ -1,0 +1,110 @@
+"""What the web surfaces enforce: identity, live streams, embedding, request limits."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from limits import parse
+from pydantic import Field, field_validator
+
+from app.config.base import Frozen
+
+Scope = Literal["transcripts:write", "feedback:write", "feedback:read", "feedback:read:all"]
+MIN_SECRET_BYTES = 32
+
+
+class ApiKeySettings(Frozen):
+    name: str = Field(min_length=1, description="Names the key in logs and error messages.")
+    key: str = Field(
+        min_length=16, description="The key itself; use `${VAR}` to keep it out of files."
+    )
+    scopes: tuple[Scope, ...] = Field((), description="What the key may do.")
+    user_id: str | None = Field(
+        None, description="The identity the key acts as; `api-key:<name>` when unset."
+    )
+
+
+class AuthSettings(Frozen):
+    mode: Literal["dev", "token"] = Field(
+        "dev", description="`dev`: every browser acts as default_user_id. `token`: signed JWTs."
+    )
+    default_user_id: str = Field(
+        "dev_user", min_length=1, description="The user every request acts as in dev mode."
+    )
+    secret: str | None = Field(
+        None, description="HS256 key end-user tokens are signed with; 32 bytes or more."
+    )
+    api_keys: tuple[ApiKeySettings, ...] = Field((), description="Operator and platform keys.")
+
+
+class SSESettings(Frozen):
+    ping_seconds: float = Field(15, gt=0, description="Keep-alive ping interval on event streams.")
+    client_queue_size: int = Field(
+        64, ge=1, description="Events buffered per client before a stalled client is dropped."
+    )
+    replay_buffer_size: int = Field(
+        256, ge=1, description="Events kept per session for `Last-Event-ID` replay."
+    )
+
+
+class EmbedSettings(Frozen):
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description="Host-site origins allowed to frame the widget (CSP frame-ancestors) and to "
+        "exchange postMessage events with it. The widget's own origin is always allowed.",
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+                raise ValueError(f"{origin!r} is not an origin like https://host.example[:port]")
+        return origins
+
+
+class RateSettings(Frozen):
+    per_user: str = Field(description="Budget per user, e.g. `10/minute` (limits' notation).")
+    per_address: str = Field(description="Budget per client address, e.g. `60/minute`.")
+
+    @field_validator("per_user", "per_address")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must be a rate like 10/minute or 100 per hour") from None
+        return value
+
+
+class RateLimitSettings(Frozen):
+    enabled: bool = Field(True, description="Answer 429 with Retry-After past a budget.")
+    storage_url: str = Field(
+        "memory://",
+        description="`memory://` (per process) or `redis://host:6379` (shared by processes).",
+    )
+    key_prefix: str = Field("feedback-widget", min_length=1, description="Redis key prefix.")
+    feedback: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="10/minute", per_address="60/minute"),
+        description="Feedback submissions.",
+    )
+    messages: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="30/minute", per_address="120/minute"),
+        description="Chat messages sent from the widget.",
+    )
+    api: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="600/minute", per_address="1200/minute"),
+        description="Every JSON API request.",
+    )
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage(cls, url: str) -> str:
+        if not url.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or a redis:// URL")
+        return url
+
+
+class LimitsSettings(Frozen):
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")

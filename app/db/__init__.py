@@ -1,0 +1,1 @@
+"""The database: engines and where SQL runs, the models, migrations and retention."""

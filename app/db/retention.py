@@ -1,0 +1,108 @@
+"""Scheduled deletion of old feedback, tasks (with their events) and delivered outbox rows.
+
+Each batch is its own transaction, so a long cleanup never holds one big lock. Feedback and
+tasks age independently: feedback outlives a deleted task with its task link cleared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select, update
+
+from app.clock import now_ms
+from app.config.publishing import DataRetentionSettings
+from app.db.models import Feedback, OutboxEvent, Task, TaskEvent
+from app.events.transaction import Writer
+
+log = logging.getLogger("feedback_widget.retention")
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class RetentionCounts:
+    feedback: int
+    tasks: int
+    outbox: int
+
+    def __str__(self) -> str:
+        return (
+            f"deleted {self.feedback} feedback, {self.tasks} tasks, "
+            f"{self.outbox} delivered outbox events"
+        )
+
+
+def _delete_feedback(conn: Connection, cutoff: int, limit: int) -> int:
+    ids = list(
+        conn.scalars(select(Feedback.id).where(Feedback.created_time < cutoff).limit(limit)).all()
+    )
+    if ids:
+        conn.execute(delete(Feedback).where(Feedback.id.in_(ids)))
+    return len(ids)
+
+
+def _delete_tasks(conn: Connection, cutoff: int, limit: int) -> int:
+    ids = list(conn.scalars(select(Task.id).where(Task.start_time < cutoff).limit(limit)).all())
+    if ids:
+        conn.execute(update(Feedback).where(Feedback.task_id.in_(ids)).values(task_id=None))
+        conn.execute(delete(TaskEvent).where(TaskEvent.task_id.in_(ids)))
+        conn.execute(delete(Task).where(Task.id.in_(ids)))
+    return len(ids)
+
+
+def _delete_outbox(conn: Connection, cutoff: int, limit: int) -> int:
+    """Delivered events only: an undelivered one is never deleted."""
+    seqs = list(
+        conn.scalars(
+            select(OutboxEvent.seq)
+            .where(OutboxEvent.delivered_time.is_not(None), OutboxEvent.delivered_time < cutoff)
+            .limit(limit)
+        ).all()
+    )
+    if seqs:
+        conn.execute(delete(OutboxEvent).where(OutboxEvent.seq.in_(seqs)))
+    return len(seqs)
+
+
+BatchStep = Callable[[Connection, int, int], int]
+
+
+async def _in_batches(writer: Writer, step: BatchStep, cutoff: int, batch_size: int) -> int:
+    """Repeat one-transaction batches until a short batch says nothing is left."""
+    total = 0
+    while True:
+        deleted = await writer.run(lambda tx: step(tx.conn, cutoff, batch_size))
+        total += deleted
+        if deleted < batch_size:
+            return total
+
+
+async def run_retention(
+    writer: Writer, settings: DataRetentionSettings, *, now: int | None = None
+) -> RetentionCounts:
+    """One cleanup pass. Deletes nothing when retention is disabled."""
+    if not settings.enabled:
+        return RetentionCounts(0, 0, 0)
+    now = now_ms() if now is None else now
+    feedback_cutoff = now - settings.feedback_retention_days * DAY_MS
+    task_cutoff = now - settings.task_retention_days * DAY_MS
+    size = settings.batch_size
+    return RetentionCounts(
+        feedback=await _in_batches(writer, _delete_feedback, feedback_cutoff, size),
+        tasks=await _in_batches(writer, _delete_tasks, task_cutoff, size),
+        outbox=await _in_batches(writer, _delete_outbox, feedback_cutoff, size),
+    )
+
+
+async def retention_loop(writer: Writer, settings: DataRetentionSettings) -> None:
+    """Run a pass now and then every cleanup interval; failures are logged, never raised."""
+    while True:
+        try:
+            counts = await run_retention(writer, settings)
+            log.info("data retention pass: %s", counts)
+        except Exception:
+            log.exception("data retention pass failed; will try again next interval")
+        await asyncio.sleep(settings.cleanup_interval_hours * 3600)

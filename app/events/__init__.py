@@ -1,0 +1,1 @@
+"""Domain events, the bus they travel on, and the one write path that raises them."""

@@ -1,0 +1,260 @@
+"""Every feedback, whatever door it comes through, is stored by `store_submission`.
+
+The doors (the widget, SAM's API, feedback links, Trodo, AgentSight, Portkey and VoltAgent)
+each turn their wire format into a `Submission`. From here on the rules are shared: the key
+registry judges the value, the target must exist (and a task must be completed), the
+database holds one-per-target and one-reaction-per-task, and the events go out after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from app.config import FeedbackAvailability
+from app.config.feedback import FeedbackKeySettings
+from app.errors import APIError, conflict, not_found
+from app.events.domain import FeedbackSubmitted
+from app.events.snapshots import FeedbackView, TaskView
+from app.events.transaction import Transaction, Writer
+from app.feedback import store
+from app.feedback.rules import BUILT_IN, THUMBS, check_comment, check_rating, check_weight, judge
+from app.identity import Identity
+from app.transcripts import store as transcripts
+from app.transcripts.access import task_not_found
+
+log = logging.getLogger(__name__)
+PERSISTENCE_REQUIRED = "Session management requires database configuration."
+# Portkey's specially indexed metadata fields and the columns they fill.
+SPECIAL_METADATA = {
+    "_organisation": "organisation",
+    "_prompt": "prompt",
+    "_environment": "environment",
+}
+UnknownTarget = Callable[[str], APIError]
+
+
+def ensure_feedback_enabled(availability: FeedbackAvailability) -> None:
+    """SAM's order: no persistence is 501 (checked first), collection turned off is 403."""
+    if not availability.persistence_enabled:
+        raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
+    if not availability.collect_requested:
+        raise APIError(
+            403, "feedback_disabled", "Feedback collection is turned off for this application."
+        )
+
+
+def unknown_task(reference: str) -> APIError:
+    return not_found(
+        f"No task has the ID or trace ID '{reference}'. Push the task (with its trace_id) "
+        "before sending feedback on it.",
+        "unknown_target",
+    )
+
+
+def unknown_session(reference: str) -> APIError:
+    return not_found(f"Session with ID '{reference}' not found.", "unknown_target")
+
+
+@dataclass(frozen=True)
+class Submission:
+    via: str
+    source: str
+    key: str
+    task_ref: str | None = None  # a task id or trace id; else `session_ref` is the target
+    session_ref: str | None = None
+    proposed_key: FeedbackKeySettings | None = None  # registers `key` on its first use
+    user_id: str | None = None  # the end user named by the caller; else the target's owner
+    score: Any = None
+    label: str | None = None
+    rating: str | None = None
+    comment: Any = None
+    weight: Any = 1.0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    event_time: int | None = None
+    feedback_id: str | None = None
+    marks_task: bool = False
+    # The widget's and SAM's doors name a task of their own in a session of their own.
+    owner: str | None = None
+    in_session: str | None = None
+    unknown_target: UnknownTarget = unknown_task
+
+
+def require_completed(task: TaskView) -> None:
+    if task.status != "completed":
+        raise conflict(
+            f"Task '{task.id}' is {task.status}; feedback is accepted only for completed tasks.",
+            "task_not_completed",
+        )
+
+
+def resolve_key(
+    conn: Connection, name: str, proposed: FeedbackKeySettings | None = None
+) -> FeedbackKeySettings:
+    """The registered key `name`; created from `proposed` on first use. Stored config wins."""
+    stored = store.get_key(conn, name)
+    if stored is not None:
+        return stored
+    if proposed is None:
+        raise APIError(
+            400,
+            "unknown_feedback_key",
+            f"Feedback key '{name}' is not registered; declare it in feedback_keys or send "
+            "its config with the first use.",
+        )
+    return store.add_key_if_new(conn, proposed)
+
+
+def _special(metadata: dict[str, Any], name: str) -> str | None:
+    value = metadata.get(name)
+    return str(value)[:255] if isinstance(value, str | int | float) and value != "" else None
+
+
+def _target(conn: Connection, submission: Submission) -> tuple[TaskView | None, str, str]:
+    """(task or None, session id, owner) of what the submission is about."""
+    if submission.task_ref is None:
+        reference = submission.session_ref or ""
+        chat = transcripts.get_session(conn, reference)
+        if chat is None:
+            raise submission.unknown_target(reference)
+        return None, chat.id, chat.user_id
+    task = transcripts.find_task(conn, submission.task_ref)
+    if task is None or (submission.owner is not None and task.user_id != submission.owner):
+        raise submission.unknown_target(submission.task_ref)
+    if submission.in_session is not None and task.session_id != submission.in_session:
+        raise not_found(
+            f"Task with ID '{task.id}' does not belong to session '{submission.in_session}'.",
+            "task_not_in_session",
+        )
+    require_completed(task)
+    return task, task.session_id, task.user_id
+
+
+def store_submission(tx: Transaction, submission: Submission) -> FeedbackSubmitted:
+    """Judge and store one submission inside the caller's unit of work: the one write path."""
+    comment = check_comment(submission.comment)
+    weight = check_weight(submission.weight)
+    spec = resolve_key(tx.conn, submission.key, submission.proposed_key)
+    judged = judge(
+        spec,
+        score=submission.score,
+        label=submission.label,
+        rating=submission.rating,
+        comment=comment,
+    )
+    task, session_id, owner = _target(tx.conn, submission)
+    metadata = submission.metadata
+    return store.add_feedback(
+        tx,
+        store.NewFeedback(
+            key=spec.name,
+            exclusive=spec.one_per_target,
+            user_id=submission.user_id or _special(metadata, "_user") or owner,
+            session_id=session_id,
+            task=task,
+            score=judged.score,
+            label=judged.label,
+            rating=judged.rating,
+            comment=comment,
+            weight=weight,
+            source=submission.source,
+            via=submission.via,
+            metadata=metadata,
+            event_time=submission.event_time,
+            feedback_id=submission.feedback_id,
+            marks_task=submission.marks_task,
+            **{column: _special(metadata, name) for name, column in SPECIAL_METADATA.items()},
+        ),
+    )
+
+
+async def submit(
+    writer: Writer, availability: FeedbackAvailability, *submissions: Submission
+) -> list[FeedbackSubmitted]:
+    """Store submissions in one unit of work, all or nothing, and publish after commit."""
+    ensure_feedback_enabled(availability)
+    return await writer.run(lambda tx: [store_submission(tx, one) for one in submissions])
+
+
+async def revise(
+    writer: Writer,
+    availability: FeedbackAvailability,
+    *,
+    feedback_id: str,
+    via: str,
+    score: Any = None,
+    weight: Any = None,
+    metadata: dict[str, Any] | None = None,
+) -> FeedbackView:
+    """Change the value, weight or metadata of feedback that came through dialect `via`."""
+    ensure_feedback_enabled(availability)
+
+    def unit(tx: Transaction) -> FeedbackView:
+        row = store.get_feedback(tx.conn, feedback_id)
+        if row is None or row.via != via:
+            raise not_found(f"Feedback with ID '{feedback_id}' not found.", "feedback_not_found")
+        values: dict[str, Any] = {}
+        if score is not None:
+            judged = judge(resolve_key(tx.conn, row.key), score=score)
+            values.update(score=judged.score, label=judged.label or row.label)
+        if weight is not None:
+            values["weight"] = check_weight(weight)
+        if metadata is not None:
+            values["metadata"] = {**row.metadata, **metadata}
+            for name, column in SPECIAL_METADATA.items():
+                if name in metadata:
+                    values[column] = _special(metadata, name)
+        task = transcripts.get_task(tx.conn, row.task_id) if row.task_id else None
+        return store.update_feedback(tx, feedback_id, values, task) if values else row
+
+    return await writer.run(unit)
+
+
+async def register_keys(writer: Writer, declared: tuple[FeedbackKeySettings, ...]) -> None:
+    """Register the built-in and configured keys that are not stored yet. Safe when several
+    instances start at once: each insert yields to one already there."""
+
+    def unit(tx: Transaction) -> None:
+        for spec in (*BUILT_IN, *declared):
+            stored = store.add_key_if_new(tx.conn, spec)
+            if spec in declared and stored != spec:
+                log.warning(
+                    "feedback_keys: key %r differs from its stored config; the stored one "
+                    "is used (stored: %s)",
+                    spec.name,
+                    stored.config(),
+                )
+
+    await writer.run(unit)
+
+
+def thumbs(
+    identity: Identity,
+    *,
+    task_id: str,
+    session_id: str,
+    rating: Any,
+    comment: Any,
+    on_behalf_of: str | None,
+    via: str,
+) -> Submission:
+    """The widget's Like/Dislike and SAM's `POST /feedback`: a thumbs rating of one of the
+    caller's own completed tasks, in the session the caller names."""
+    user_id = identity.acting_user(on_behalf_of, "feedback:write")
+    identity.check_session(session_id)
+    return Submission(
+        via=via,
+        source=identity.source,
+        key=THUMBS.name,
+        task_ref=task_id,
+        user_id=user_id,
+        rating=check_rating(rating),
+        comment=comment,
+        owner=user_id,
+        in_session=session_id,
+        unknown_target=task_not_found,
+    )

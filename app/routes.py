@@ -1,0 +1,99 @@
+"""The route table, one surface per mount, with the rules of each declared beside its routes.
+
+- `/api`: the JSON API. Errors are JSON; every request counts against the API budget.
+- `/compat`: the feedback SDK dialects (`app/compat/routes.py`).
+- `/static`: files.
+- everything else: the HTML widget. Errors are pages; state-changing requests must come
+  from our own origin or an allowed embedding origin.
+
+A route that spends a budget of its own (feedback, chat messages) says so on the route.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app.api import feedback, links, transcripts
+from app.api.health import health
+from app.api.me import me
+from app.api.openapi import openapi_json
+from app.compat.routes import compat_mount
+from app.config import AppConfig
+from app.views import forms, pages, stream
+from app.web.middleware.origin import OriginCheck
+from app.web.middleware.rules import PUBLIC, spends
+from app.web.middleware.surface import Surface
+from app.web.rendering import STATIC_DIR
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        Route("/config", feedback.get_config),
+        Route("/health", health),
+        Route("/me", me),
+        Route(
+            "/feedback", feedback.submit_feedback, methods=["POST"], middleware=[spends("feedback")]
+        ),
+        Route("/feedback", feedback.list_feedback, methods=["GET"]),
+        Route("/feedback/summary", feedback.feedback_summary),
+        Route("/feedback/tokens", links.create_link, methods=["POST"]),
+        Route(
+            "/feedback/ingest/{token}",
+            links.ingest,
+            methods=["POST", "OPTIONS"],
+            middleware=[PUBLIC, spends("feedback")],
+        ),
+        Route("/feedback/ingest/{token}", links.link_state, methods=["GET"], middleware=[PUBLIC]),
+        Route("/sessions", transcripts.create_session, methods=["POST"]),
+        Route("/sessions/{session_id}/tasks", transcripts.create_task, methods=["POST"]),
+        Route("/sessions/{session_id}/tasks", transcripts.list_session_tasks, methods=["GET"]),
+        Route("/tasks/{task_id}", transcripts.update_task, methods=["PATCH"]),
+        Route("/tasks/{task_id}/events", transcripts.add_task_event, methods=["POST"]),
+    ]
+
+
+def page_routes() -> list[BaseRoute]:
+    chat = "/chat/{session_id}"
+    return [
+        Route("/", pages.index, name="index"),
+        Route("/chat", pages.new_chat, methods=["POST"], name="new_chat"),
+        Route(chat, pages.chat, name="chat"),
+        Route("/embed/{session_id}", pages.embed, name="embed"),
+        Route(
+            f"{chat}/messages",
+            forms.post_message,
+            methods=["POST"],
+            middleware=[spends("messages")],
+        ),
+        Route(
+            f"{chat}/feedback",
+            forms.post_feedback,
+            methods=["POST"],
+            middleware=[spends("feedback")],
+        ),
+        Route(f"{chat}/events", stream.session_events, name="events"),
+        Route("/demo/host", pages.demo_host),
+    ]
+
+
+def routes(config: AppConfig) -> list[BaseRoute]:
+    return [
+        Mount(
+            "/api",
+            routes=[Mount("/v1", routes=api_routes())],
+            middleware=[Middleware(Surface, name="api"), spends("api")],
+        ),
+        compat_mount(),
+        Route("/openapi.json", openapi_json),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(
+            "",
+            routes=page_routes(),
+            middleware=[
+                Middleware(Surface, name="html"),
+                Middleware(OriginCheck, allowed_origins=config.embed.allowed_origins),
+            ],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Chat sessions and their tasks (turns): store, access rules, service, agents and runner."""

@@ -1,0 +1,37 @@
+"""Whose sessions and tasks a caller may reach. Other users' sessions do not exist for them:
+they answer 404 exactly like an unknown id, so a prober learns nothing from the difference."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from app.errors import APIError, not_found
+from app.events.snapshots import SessionView, TaskView
+from app.identity import Identity
+from app.transcripts import store
+
+
+def session_not_found(session_id: str) -> APIError:
+    return not_found(f"Session with ID '{session_id}' not found.", "session_not_found")
+
+
+def task_not_found(task_id: str) -> APIError:
+    return not_found(f"Task with ID '{task_id}' not found.", "task_not_found")
+
+
+def owned_session(conn: Connection, identity: Identity, session_id: str) -> SessionView:
+    """The caller's session, or 404. An API key reaches every user's sessions (its scope is
+    checked by the caller); a token limited to one session (`sid`) reaches only that one."""
+    identity.check_session(session_id)
+    chat = store.get_session(conn, session_id)
+    if chat is None or not identity.may_see(chat.user_id):
+        raise session_not_found(session_id)
+    return chat
+
+
+def owned_task(conn: Connection, identity: Identity, task_id: str) -> TaskView:
+    task = store.get_task(conn, task_id)
+    if task is None or not identity.may_see(task.user_id):
+        raise task_not_found(task_id)
+    identity.check_session(task.session_id)
+    return task

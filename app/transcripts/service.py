@@ -1,0 +1,275 @@
+"""Every change to a transcript goes through here: the widget, the push API, Trodo runs and
+the agent runner. Each function is one unit of work on the writer; the store raises the
+events, which go out after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.bounds import MESSAGE_MAX_CHARS, TITLE_MAX_CHARS
+from app.errors import invalid_field
+from app.events.snapshots import SessionView, TaskView
+from app.events.transaction import Transaction, Writer
+from app.identity import Identity
+from app.transcripts import store
+from app.transcripts.access import owned_session, owned_task
+from app.transcripts.agents import Turn
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A turn pushed by an agent platform (the push API)."""
+
+    request_text: str
+    id: str | None = None
+    status: str = "running"
+    response_text: str = ""
+    model: str | None = None
+    prompt_version: str | None = None
+    cost: float | None = None
+    trace_id: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    append_text: str | None = None
+    response_text: str | None = None
+    status: str | None = None
+    error: str | None = None
+
+
+def _title(text: str) -> str:
+    return text if len(text) <= TITLE_MAX_CHARS else text[: TITLE_MAX_CHARS - 1] + "…"
+
+
+async def start_turn(
+    writer: Writer,
+    identity: Identity,
+    *,
+    session_id: str,
+    text: str,
+    agent_id: str,
+    model: str | None,
+    topic: str,
+) -> tuple[TaskView, tuple[Turn, ...]]:
+    """A message typed in the widget: a new running task, and the history the agent needs."""
+    text = text.strip()
+    if not text:
+        raise invalid_field("message", "Type a message before sending.")
+    if len(text) > MESSAGE_MAX_CHARS:
+        raise invalid_field("message", f"Messages are limited to {MESSAGE_MAX_CHARS} characters.")
+
+    def unit(tx: Transaction) -> tuple[TaskView, tuple[Turn, ...]]:
+        chat = owned_session(tx.conn, identity, session_id)
+        earlier = store.list_tasks(tx.conn, session_id=session_id)
+        if chat.title is None:
+            store.set_title(tx, chat.id, _title(text))
+        task = store.create_task(
+            tx, chat=chat, request_text=text, agent_id=chat.agent_id or agent_id, model=model
+        )
+        store.add_task_event(
+            tx, task_id=task.id, direction="request", topic=topic, payload={"text": text}
+        )
+        history = tuple(
+            Turn(row.request_text, row.response_text)
+            for row in earlier
+            if row.status == "completed"
+        )
+        return task, history
+
+    return await writer.run(unit)
+
+
+async def new_chat(writer: Writer, *, user_id: str, agent_id: str) -> SessionView:
+    return await writer.run(lambda tx: store.create_session(tx, user_id=user_id, agent_id=agent_id))
+
+
+async def push_session(
+    writer: Writer,
+    identity: Identity,
+    *,
+    user_id: str | None,
+    session_id: str | None,
+    title: str | None,
+    agent_id: str | None,
+    metadata: dict[str, Any] | None,
+) -> SessionView:
+    identity.require("transcripts:write")
+    owner = identity.acting_user(user_id, "transcripts:write")
+    return await writer.run(
+        lambda tx: store.create_session(
+            tx,
+            user_id=owner,
+            session_id=session_id,
+            title=title,
+            agent_id=agent_id,
+            metadata=metadata,
+        )
+    )
+
+
+async def push_task(
+    writer: Writer, identity: Identity, *, session_id: str, new: NewTask
+) -> TaskView:
+    identity.require("transcripts:write")
+
+    def unit(tx: Transaction) -> TaskView:
+        chat = owned_session(tx.conn, identity, session_id)
+        return store.create_task(
+            tx,
+            chat=chat,
+            task_id=new.id,
+            request_text=new.request_text,
+            status=new.status,
+            response_text=new.response_text,
+            model=new.model,
+            prompt_version=new.prompt_version,
+            metadata=new.metadata,
+            trace_id=new.trace_id,
+            cost=new.cost,
+        )
+
+    return await writer.run(unit)
+
+
+async def change_task(
+    writer: Writer, identity: Identity, *, task_id: str, change: TaskChange
+) -> TaskView:
+    identity.require("transcripts:write")
+
+    def unit(tx: Transaction) -> TaskView:
+        task = owned_task(tx.conn, identity, task_id)
+        if task.finished:
+            raise store.task_finished(task)
+        return store.change_task(
+            tx,
+            task,
+            append_text=change.append_text,
+            response_text=change.response_text,
+            status=change.status,
+            error=change.error,
+        )
+
+    return await writer.run(unit)
+
+
+async def record_task_event(
+    writer: Writer,
+    identity: Identity,
+    *,
+    task_id: str,
+    direction: str,
+    topic: str | None,
+    payload: Any,
+) -> dict[str, Any]:
+    identity.require("transcripts:write")
+
+    def unit(tx: Transaction) -> dict[str, Any]:
+        owned_task(tx.conn, identity, task_id)
+        return store.add_task_event(
+            tx, task_id=task_id, direction=direction, topic=topic, payload=payload
+        )
+
+    return await writer.run(unit)
+
+
+async def append_reply(writer: Writer, *, task_id: str, text: str) -> None:
+    """Streamed text from the agent; ignored once the task has ended (it was stopped)."""
+
+    def unit(tx: Transaction) -> None:
+        task = store.get_task(tx.conn, task_id)
+        if task is not None and not task.finished:
+            store.change_task(tx, task, append_text=text)
+
+    await writer.run(unit)
+
+
+async def finish_reply(
+    writer: Writer,
+    *,
+    task_id: str,
+    text: str,
+    status: str,
+    error: str | None,
+    topic: str,
+    model: str | None = None,
+) -> None:
+    """The agent's last words on a task, and the response or error in its event log."""
+
+    def unit(tx: Transaction) -> None:
+        task = store.get_task(tx.conn, task_id)
+        if task is None or task.finished:
+            return
+        done = store.change_task(
+            tx, task, append_text=text, status=status, error=error, model=model
+        )
+        payload = {"text": done.response_text} if status == "completed" else {"error": error}
+        store.add_task_event(
+            tx,
+            task_id=task_id,
+            direction="response" if status == "completed" else "error",
+            topic=topic,
+            payload=payload,
+        )
+
+    await writer.run(unit)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """An agent run reported by a tracing SDK (Trodo): becomes, or fills in, one task."""
+
+    run_id: str
+    conversation_id: str
+    user_id: str | None
+    agent: str | None
+    status: str
+    request_text: str
+    response_text: str
+    model: str | None = None
+    prompt_version: str | None = None
+    cost: float | None = None
+    error: str | None = None
+
+
+async def record_run(writer: Writer, run: RunRecord) -> str:
+    """Create the run's task (and its conversation) or fill in what a later report adds."""
+
+    def unit(tx: Transaction) -> str:
+        task = store.find_task(tx.conn, run.run_id)
+        if task is None:
+            chat = store.get_session(tx.conn, run.conversation_id) or store.create_session(
+                tx,
+                user_id=run.user_id or "trodo:anonymous",
+                session_id=run.conversation_id,
+                agent_id=run.agent,
+            )
+            task = store.create_task(
+                tx,
+                chat=chat,
+                task_id=run.run_id,
+                trace_id=run.run_id,
+                request_text=run.request_text or f"({run.agent or 'agent'} run)",
+                response_text=run.response_text,
+                agent_id=run.agent,
+                model=run.model,
+                prompt_version=run.prompt_version,
+                cost=run.cost,
+            )
+        else:
+            store.annotate_task(
+                tx, task.id, model=run.model, prompt_version=run.prompt_version, cost=run.cost
+            )
+        if run.status in ("completed", "failed", "cancelled") and not task.finished:
+            store.change_task(
+                tx,
+                task,
+                response_text=run.response_text or None,
+                status=run.status,
+                error=run.error,
+            )
+        return task.id
+
+    return await writer.run(unit)

@@ -1,0 +1,257 @@
+"""SQL for sessions, tasks and task events. Reads take a connection; writes take the
+transaction and raise their domain events on it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.clock import now_ms
+from app.db.models import FINISHED_STATUSES, SESSIONS, TASK_EVENTS, TASKS
+from app.errors import APIError, conflict
+from app.events.domain import TaskCreated, task_changed
+from app.events.snapshots import SessionView, TaskView
+from app.events.transaction import Transaction
+
+STATUSES = ("running", "completed", "failed", "cancelled")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def session_exists(session_id: str) -> APIError:
+    return conflict(f"A session with ID '{session_id}' already exists.", "session_exists")
+
+
+def get_session(conn: Connection, session_id: str) -> SessionView | None:
+    row = conn.execute(select(SESSIONS).where(SESSIONS.c.id == session_id)).mappings().first()
+    return SessionView.from_row(row) if row else None
+
+
+def create_session(
+    tx: Transaction,
+    *,
+    user_id: str,
+    session_id: str | None = None,
+    title: str | None = None,
+    agent_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> SessionView:
+    values: dict[str, Any] = {
+        "id": session_id or new_id(),
+        "user_id": user_id,
+        "agent_id": agent_id,
+        "title": title,
+        "created_at": now_ms(),
+        "metadata": metadata or {},
+    }
+    if session_id is not None and get_session(tx.conn, session_id) is not None:
+        raise session_exists(session_id)
+    try:
+        tx.conn.execute(insert(SESSIONS).values(values))
+    except IntegrityError:
+        raise session_exists(values["id"]) from None
+    return SessionView.from_row(values)
+
+
+def set_title(tx: Transaction, session_id: str, title: str) -> None:
+    tx.conn.execute(update(SESSIONS).where(SESSIONS.c.id == session_id).values(title=title))
+
+
+def list_recent_sessions(
+    conn: Connection, *, user_id: str, only: str | None = None, limit: int = 20
+) -> list[SessionView]:
+    """The user's newest sessions; `only` narrows them to one (a token limited to a chat)."""
+    query = select(SESSIONS).where(SESSIONS.c.user_id == user_id)
+    if only is not None:
+        query = query.where(SESSIONS.c.id == only)
+    query = query.order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc()).limit(limit)
+    return [SessionView.from_row(row) for row in conn.execute(query).mappings()]
+
+
+def get_task(conn: Connection, task_id: str) -> TaskView | None:
+    row = conn.execute(select(TASKS).where(TASKS.c.id == task_id)).mappings().first()
+    return TaskView.from_row(row) if row else None
+
+
+def find_task(conn: Connection, reference: str) -> TaskView | None:
+    """A task by its id, or by the trace id (OTel trace, Trodo run) recorded on it."""
+    query = select(TASKS).where(or_(TASKS.c.id == reference, TASKS.c.trace_id == reference))
+    rows = conn.execute(query.limit(2)).mappings().all()
+    # An id match wins over another task's trace id that happens to be equal.
+    for row in rows:
+        if row["id"] == reference:
+            return TaskView.from_row(row)
+    return TaskView.from_row(rows[0]) if rows else None
+
+
+def create_task(
+    tx: Transaction,
+    *,
+    chat: SessionView,
+    request_text: str,
+    task_id: str | None = None,
+    status: str = "running",
+    response_text: str = "",
+    agent_id: str | None = None,
+    model: str | None = None,
+    prompt_version: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    trace_id: str | None = None,
+    cost: float | None = None,
+) -> TaskView:
+    """Store a new turn and raise TaskCreated."""
+    conn = tx.conn
+    if task_id is not None and get_task(conn, task_id) is not None:
+        raise conflict(f"A task with ID '{task_id}' already exists.", "task_exists")
+    if trace_id is not None and conn.scalar(select(TASKS.c.id).where(TASKS.c.trace_id == trace_id)):
+        raise conflict(f"A task with trace ID '{trace_id}' already exists.", "trace_exists")
+    started = now_ms()
+    values = {
+        "id": task_id or new_id(),
+        "session_id": chat.id,
+        "user_id": chat.user_id,
+        "agent_id": agent_id or chat.agent_id,
+        "status": status,
+        "request_text": request_text,
+        "response_text": response_text,
+        "error": None,
+        "model": model,
+        "prompt_version": prompt_version,
+        "cost": cost,
+        "trace_id": trace_id,
+        "start_time": started,
+        "end_time": started if status in FINISHED_STATUSES else None,
+        "metadata": metadata or {},
+    }
+    try:
+        conn.execute(insert(TASKS).values(values))
+    except IntegrityError:
+        raise conflict(f"A task with ID '{values['id']}' already exists.", "task_exists") from None
+    task = TaskView.from_row(values)
+    tx.emit(TaskCreated(task))
+    return task
+
+
+def task_finished(task: TaskView) -> APIError:
+    return conflict(
+        f"Task '{task.id}' is already {task.status} and can no longer change.", "task_finished"
+    )
+
+
+def change_task(
+    tx: Transaction,
+    task: TaskView,
+    *,
+    append_text: str | None = None,
+    response_text: str | None = None,
+    status: str | None = None,
+    error: str | None = None,
+    model: str | None = None,
+    prompt_version: str | None = None,
+    cost: float | None = None,
+) -> TaskView:
+    """Change an unfinished task (a finished one is immutable: 409) and raise its event."""
+    if status is not None and status not in STATUSES:
+        raise APIError(422, "invalid_status", f"Unknown task status '{status}'.")
+    values: dict[str, Any] = {}
+    if response_text is not None:
+        values["response_text"] = response_text
+    if append_text:
+        base = values.get("response_text", TASKS.c.response_text)
+        values["response_text"] = base + append_text
+    for name, value in (
+        ("error", error),
+        ("status", status),
+        ("model", model),
+        ("prompt_version", prompt_version),
+        ("cost", cost),
+    ):
+        if value is not None:
+            values[name] = value
+    if status in FINISHED_STATUSES:
+        values["end_time"] = now_ms()
+    if not values:
+        return task
+    row = (
+        tx.conn.execute(
+            update(TASKS)
+            .where(TASKS.c.id == task.id, TASKS.c.status.not_in(FINISHED_STATUSES))
+            .values(values)
+            .returning(*TASKS.c)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        current = get_task(tx.conn, task.id) or task
+        raise task_finished(current)
+    changed = TaskView.from_row(row)
+    tx.emit(task_changed(changed))
+    return changed
+
+
+def annotate_task(
+    tx: Transaction,
+    task_id: str,
+    *,
+    model: str | None,
+    prompt_version: str | None,
+    cost: float | None,
+) -> None:
+    """Record what a tracing SDK learned about a task later, whatever its status (no event:
+    nothing a page shows changes)."""
+    values = {
+        name: value
+        for name, value in (("model", model), ("prompt_version", prompt_version), ("cost", cost))
+        if value is not None
+    }
+    if values:
+        tx.conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(values))
+
+
+def set_task_metadata(tx: Transaction, task_id: str, metadata: dict[str, Any]) -> TaskView:
+    row = (
+        tx.conn.execute(
+            update(TASKS).where(TASKS.c.id == task_id).values(metadata=metadata).returning(*TASKS.c)
+        )
+        .mappings()
+        .one()
+    )
+    return TaskView.from_row(row)
+
+
+def add_task_event(
+    tx: Transaction, *, task_id: str, direction: str, payload: Any, topic: str | None = None
+) -> dict[str, Any]:
+    values = {
+        "task_id": task_id,
+        "created_time": now_ms(),
+        "direction": direction,
+        "topic": topic,
+        "payload": payload,
+    }
+    event_id = tx.conn.execute(insert(TASK_EVENTS).values(values)).inserted_primary_key
+    return {"id": event_id[0] if event_id else None, **values}
+
+
+def list_tasks(conn: Connection, *, session_id: str) -> list[TaskView]:
+    query = (
+        select(TASKS)
+        .where(TASKS.c.session_id == session_id)
+        .order_by(TASKS.c.start_time, TASKS.c.id)
+    )
+    return [TaskView.from_row(row) for row in conn.execute(query).mappings()]
+
+
+def list_task_events(conn: Connection, *, task_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(TASK_EVENTS)
+        .where(TASK_EVENTS.c.task_id == task_id)
+        .order_by(TASK_EVENTS.c.created_time, TASK_EVENTS.c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]

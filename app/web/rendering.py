@@ -1,0 +1,77 @@
+"""Jinja environment and the partials shared by pages, htmx responses and SSE pushes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.templating import Jinja2Templates
+
+from app import bounds
+from app.events.snapshots import TaskView
+from app.web.markdown import render_markdown
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+HTMX_JS = "vendor/htmx-2.0.11.min.js"
+HTMX_SSE_JS = "vendor/htmx-ext-sse-2.2.4.min.js"
+
+
+def css_id(dom_id: str) -> str:
+    """A `#id` selector for HX-Retarget, escaping what CSS treats specially in our ids."""
+    return "#" + re.sub(r"([^A-Za-z0-9_-])", r"\\\1", dom_id)
+
+
+def with_token(path: str, token: str | None) -> str:
+    """Append the end user's token to a widget URL (the widget carries no cookies)."""
+    if not token:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode({'token': token})}"
+
+
+def build_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters["markdown"] = render_markdown
+    env.filters["with_token"] = with_token
+    env.globals.update(htmx_js=HTMX_JS, htmx_sse_js=HTMX_SSE_JS, bounds=bounds)
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return templates
+
+
+@dataclass(frozen=True)
+class Partials:
+    """Renders partials outside a request (SSE pushes) with the same context pages use."""
+
+    templates: Jinja2Templates
+    feedback_enabled: bool
+    agent_name: str
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "feedback_enabled": self.feedback_enabled,
+            "agent_name": self.agent_name,
+            "layout": "chat",
+            "token": None,  # pushed partials are shared by every viewer: no one's token in them
+            **extra,
+        }
+
+    def render(self, name: str, **extra: Any) -> str:
+        return self.templates.get_template(f"partials/{name}").render(self.context(**extra))
+
+    def task(self, task: TaskView) -> str:
+        return self.render("_task.html", task=task)
+
+    def reply(self, task: TaskView) -> str:
+        return self.render("_reply.html", task=task)
+
+    def feedback_controls(self, task: TaskView) -> str:
+        return self.render("_feedback_controls.html", task=task)
+
+    def transcript(self, tasks: list[TaskView]) -> str:
+        return self.render("_transcript.html", tasks=tasks)
