@@ -39,17 +39,15 @@ def _load(path: str | None) -> Settings:
 
 
 async def _migrate(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
-
     from app.db import migrate
-    from app.db.engine import MEMORY_URL, database_url_for, opened_database
+    from app.db.engine import MEMORY_URL, database_url_for, opened_database, shown_url
 
     url = database_url_for(settings.session_service)
     if url == MEMORY_URL:
         return "the memory session service keeps nothing; there is nothing to migrate"
     async with opened_database(url) as db:
         await migrate.upgrade(db)
-    return f"database at {make_url(url).render_as_string(hide_password=True)} is up to date"
+    return f"database at {shown_url(url)} is up to date"
 
 
 async def _unmigrated(settings: Settings) -> str | None:

@@ -29,7 +29,7 @@ from app.publishing.setup import start_publishing
 from app.routes import routes
 from app.transcripts.agents import build_agent
 from app.transcripts.runner import TaskRunner
-from app.web.errors import EXCEPTION_HANDLERS
+from app.web.handlers import EXCEPTION_HANDLERS
 from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.security import SecurityHeaders
 from app.web.ratelimit import RateLimiter

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -49,7 +50,9 @@ MARKDOWN = (
 
 @contextmanager
 def server(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    pinned = ["taskset", "-c", SERVER_CPU, *command] if os.path.exists("/usr/bin/taskset") else command
+    pinned = (
+        ["taskset", "-c", SERVER_CPU, *command] if os.path.exists("/usr/bin/taskset") else command
+    )
     with log.open("w") as out:
         process = subprocess.Popen(pinned, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -88,9 +91,15 @@ async def floor_phases(port: int, n: int) -> dict[str, PhaseResult]:
     get = request("GET", "/api/v1/feedback?page_size=20")
     await run_phase("warm-up", port, lambda _: get, concurrency=CONCURRENCY, total=500)
     return {
-        "post_feedback": await run_phase("floor POST", port, lambda _: post, concurrency=CONCURRENCY, total=n),
-        "post_task": await run_phase("floor task", port, lambda _: task, concurrency=CONCURRENCY, total=n),
-        "get_feedback": await run_phase("floor GET", port, lambda _: get, concurrency=CONCURRENCY, total=n),
+        "post_feedback": await run_phase(
+            "floor POST", port, lambda _: post, concurrency=CONCURRENCY, total=n
+        ),
+        "post_task": await run_phase(
+            "floor task", port, lambda _: task, concurrency=CONCURRENCY, total=n
+        ),
+        "get_feedback": await run_phase(
+            "floor GET", port, lambda _: get, concurrency=CONCURRENCY, total=n
+        ),
     }
 
 
@@ -102,18 +111,35 @@ async def our_phases(port: int, pid: int, n: int, quick: bool) -> dict[str, obje
     await run_phase("warm-up", port, lambda _: config, concurrency=CONCURRENCY, total=500)
     tasks_path = f"/api/v1/sessions/{session}/tasks"
     results["post_task"] = await run_phase(
-        "POST tasks", port,
-        lambda i: json_post(tasks_path, {"id": f"t{i}", "request_text": f"question {i}",
-                                         "status": "completed", "response_text": f"answer {i}"}),
-        concurrency=CONCURRENCY, total=n,
-    )  # fmt: skip
+        "POST tasks",
+        port,
+        lambda i: json_post(
+            tasks_path,
+            {
+                "id": f"t{i}",
+                "request_text": f"question {i}",
+                "status": "completed",
+                "response_text": f"answer {i}",
+            },
+        ),
+        concurrency=CONCURRENCY,
+        total=n,
+    )
     results["post_feedback"] = await run_phase(
-        "POST feedback", port,
-        lambda i: json_post("/api/v1/feedback", {"taskId": f"t{i}", "sessionId": session,
-                                                 "feedbackType": "up" if i % 3 else "down",
-                                                 "feedbackText": "Clear and to the point."}),
-        concurrency=CONCURRENCY, total=n,
-    )  # fmt: skip
+        "POST feedback",
+        port,
+        lambda i: json_post(
+            "/api/v1/feedback",
+            {
+                "taskId": f"t{i}",
+                "sessionId": session,
+                "feedbackType": "up" if i % 3 else "down",
+                "feedbackText": "Clear and to the point.",
+            },
+        ),
+        concurrency=CONCURRENCY,
+        total=n,
+    )
     listing = request("GET", "/api/v1/feedback?page_size=20")
     results["get_feedback"] = await run_phase(
         "GET feedback", port, lambda _: listing, concurrency=CONCURRENCY, total=n
@@ -133,13 +159,21 @@ async def mixed_writers(port: int, session: str, *, seconds: float) -> PhaseResu
         cycle, step = divmod(i, steps)
         done, live = f"m{cycle}", f"r{cycle}"
         if step == 0:
-            return json_post(f"/api/v1/sessions/{session}/tasks",
-                             {"id": done, "request_text": "q", "status": "completed", "response_text": "a"})  # fmt: skip
+            return json_post(
+                f"/api/v1/sessions/{session}/tasks",
+                {"id": done, "request_text": "q", "status": "completed", "response_text": "a"},
+            )
         if step == 1:
-            return json_post("/api/v1/feedback", {"taskId": done, "sessionId": session, "feedbackType": "up"})
+            return json_post(
+                "/api/v1/feedback", {"taskId": done, "sessionId": session, "feedbackType": "up"}
+            )
         if step == 2:
             return json_post(f"/api/v1/sessions/{session}/tasks", {"id": live, "request_text": "q"})
-        body = {"append_text": "more text "} if step == 3 else {"append_text": "end.", "status": "completed"}
+        body = (
+            {"append_text": "more text "}
+            if step == 3
+            else {"append_text": "end.", "status": "completed"}
+        )
         return request("PATCH", f"/api/v1/tasks/{live}", json.dumps(body).encode())
 
     return await run_cycles(port, make, steps=steps, writers=64, seconds=seconds)
@@ -162,7 +196,7 @@ async def run_cycles(
                     payload = make(cycle * steps + step)
                     started = time.perf_counter()
                     writer.write(payload)
-                    status, length = await read_response(reader)
+                    status, _length = await read_response(reader)
                     result.latencies_ms.append((time.perf_counter() - started) * 1000)
                     result.statuses[status] += 1
         finally:
@@ -179,11 +213,19 @@ async def long_transcript(port: int, *, turns: int) -> dict[str, object]:
         session = (await client.post("/api/v1/sessions", json={})).json()["id"]
     path = f"/api/v1/sessions/{session}/tasks"
     await run_phase(
-        "seed", port,
-        lambda i: json_post(path, {"request_text": f"Question {i}?", "status": "completed",
-                                   "response_text": MARKDOWN.format(n=i)}),
-        concurrency=4, total=turns,
-    )  # fmt: skip
+        "seed",
+        port,
+        lambda i: json_post(
+            path,
+            {
+                "request_text": f"Question {i}?",
+                "status": "completed",
+                "response_text": MARKDOWN.format(n=i),
+            },
+        ),
+        concurrency=4,
+        total=turns,
+    )
     page = request("GET", f"/chat/{session}")
     await run_phase("warm", port, lambda _: page, concurrency=1, total=3)
     timed = await run_phase("chat page", port, lambda _: page, concurrency=1, total=50)
@@ -193,8 +235,10 @@ async def long_transcript(port: int, *, turns: int) -> dict[str, object]:
 async def live_clients(port: int, pid: int, *, clients: int) -> dict[str, object]:
     watchers = min(1000, clients)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-        sessions = [(await client.post("/api/v1/sessions", json={})).json()["id"]
-                    for _ in range(max(1, clients // watchers))]  # fmt: skip
+        sessions = [
+            (await client.post("/api/v1/sessions", json={})).json()["id"]
+            for _ in range(max(1, clients // watchers))
+        ]
     gc.collect()
     await asyncio.sleep(1)
     before = rss_kib(pid)
@@ -236,7 +280,8 @@ def row(name: str, ours: PhaseResult, floor: PhaseResult | None, goal: str) -> s
     errors = sum(n for code, n in ours.statuses.items() if code >= 500)
     return (
         f"| {name} | {floor_rate} | {ours.rate:,.0f} | {ratio} | "
-        f"{ours.percentile(0.5):.1f} / {ours.percentile(0.99):.1f} / {max(ours.latencies_ms):.1f} | "
+        f"{ours.percentile(0.5):.1f} / {ours.percentile(0.99):.1f} / "
+        f"{max(ours.latencies_ms):.1f} | "
         f"{dict(sorted(ours.statuses.items()))} | {errors} | {goal} |"
     )
 
@@ -257,30 +302,59 @@ def main() -> None:
         pass
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        floor_cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "scripts"),
-                     "bench_floor:app", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        floor_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(ROOT / "scripts"),
+            "bench_floor:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
         with server(floor_cmd, port, Path(folder) / "floor.log"):
             floor = asyncio.run(floor_phases(port, args.requests))
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        limits = {"enabled": True, "feedback": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
-                  "messages": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
-                  "api": {"per_user": "1000000/minute", "per_address": "1000000/minute"}}  # fmt: skip
+        limits = {
+            "enabled": True,
+            "feedback": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
+            "messages": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
+            "api": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
+        }
         config = config_dict(database_url=url, rate_limits=limits, sse={"client_queue_size": 64})
         config_path = write_config(Path(folder) / "bench.yaml", config)
-        subprocess.run([sys.executable, "-m", "app", "migrate", "--config", str(config_path)],
-                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "app", "migrate", "--config", str(config_path)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         port = free_port()
-        ours_cmd = [sys.executable, "-m", "app", "serve", "--config", str(config_path),
-                    "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "app",
+            "serve",
+            "--config",
+            str(config_path),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
         with server(ours_cmd, port, Path(folder) / "ours.log") as process:
             ours = asyncio.run(our_phases(port, process.pid, args.requests, args.quick))
     report(floor, ours, Path(args.json))
 
 
-def report(floor: dict[str, PhaseResult], ours: dict[str, object], path: Path) -> None:
+def report(floor: dict[str, PhaseResult], ours: dict[str, Any], path: Path) -> None:
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     print(f"\n`make bench`, {day}, SQLite, concurrency {CONCURRENCY}, keep-alive HTTP/1.1\n")
-    print("| phase | floor req/s | ours req/s | ratio | p50 / p99 / max ms | statuses | 5xx | goal |")
+    print(
+        "| phase | floor req/s | ours req/s | ratio | p50 / p99 / max ms | statuses | 5xx | goal |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     goals = {
         "post_feedback": ("POST /api/v1/feedback", "≥ 0.12, p99 ≤ 25, max ≤ 100"),
@@ -288,23 +362,29 @@ def report(floor: dict[str, PhaseResult], ours: dict[str, object], path: Path) -
         "get_feedback": ("GET /api/v1/feedback (20 rows)", "≥ 0.15, p99 ≤ 25"),
     }
     for key, (name, goal) in goals.items():
-        print(row(name, ours[key], floor[key], goal))  # type: ignore[arg-type]
-    print(row("64 mixed writers", ours["mixed_writers"], None, "0 errors, max ≤ 250"))  # type: ignore[arg-type]
+        print(row(name, ours[key], floor[key], goal))
+    print(row("64 mixed writers", ours["mixed_writers"], None, "0 errors, max ≤ 250"))
     page = ours["chat_page"]
     sse = ours["sse"]
-    print(f"\nchat page, {page['turns']} turns: p50 {page['p50_ms']} ms, {page['mean_bytes'] / 1024:.0f} KiB "  # type: ignore[index]
-          "(goal ≤ 30 ms, ≤ 300 KB)")  # fmt: skip
-    print(f"SSE: {sse['clients']} clients, {sse['kib_per_client']} KiB each, "  # type: ignore[index]
-          f"{sse['streams_per_second']} new streams/s, one event to {sse['watchers']} watchers in "  # type: ignore[index]
-          f"{sse['fanout_ms']} ms (goal ≤ 25 KB, ≥ 1500/s, ≤ 50 ms)")  # type: ignore[index]
+    print(
+        f"\nchat page, {page['turns']} turns: p50 {page['p50_ms']} ms, "
+        f"{page['mean_bytes'] / 1024:.0f} KiB (goal ≤ 30 ms, ≤ 300 KB)"
+    )
+    print(
+        f"SSE: {sse['clients']} clients, {sse['kib_per_client']} KiB each, "
+        f"{sse['streams_per_second']} new streams/s, one event to {sse['watchers']} watchers in "
+        f"{sse['fanout_ms']} ms (goal ≤ 25 KB, ≥ 1500/s, ≤ 50 ms)"
+    )
     figures = {
         "date": day,
         "floor": {key: result.summary() for key, result in floor.items()},
-        "ours": {key: value.summary() if isinstance(value, PhaseResult) else value
-                 for key, value in ours.items()},  # fmt: skip
+        "ours": {
+            key: value.summary() if isinstance(value, PhaseResult) else value
+            for key, value in ours.items()
+        },
     }
     for key in goals:
-        figures["ours"][key]["ratio"] = round(ours[key].rate / floor[key].rate, 3)  # type: ignore[union-attr,index]
+        figures["ours"][key]["ratio"] = round(ours[key].rate / floor[key].rate, 3)
     path.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"\nfigures written to {path}")
 

@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from starlette.applications import Starlette
-
 from sqlalchemy import Connection, Executable
+from starlette.applications import Starlette
 
 from app.config import Settings, settings_from_mapping
 from app.db.engine import create_database, database_url
@@ -53,6 +52,7 @@ def sqlite_url(tmp_path: Path, migrated_template: Path) -> str:
 @dataclass
 class Harness:
     app: Starlette
+    asgi: Any  # the app as served, with the lifespan's state
     client: httpx.AsyncClient
     services: Services
     events: list[DomainEvent]
@@ -104,7 +104,7 @@ async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
         services: Services = manager._state["services"]
         events: list[DomainEvent] = []
         services.bus.subscribe(events.append)
-        return Harness(app, client, services, events)
+        return Harness(app, manager.app, client, services, events)
 
     yield build
     for manager, client in reversed(stack):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,26 @@ async def postgres_database() -> AsyncIterator[str]:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         await _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], *, within: float = 10, what: str = "condition"
+) -> None:
+    """Wait until `check` holds, polling; fail with `what` if it never does."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+# Proving that nothing more arrives: one short wait, once everything expected has arrived.
+QUIET_SECONDS = 0.3
 
 
 def new_name(prefix: str) -> str:

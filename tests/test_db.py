@@ -10,8 +10,13 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from app.config.services import SessionServiceSettings
-from app.db.engine import PostgresDatabase, SQLiteDatabase, create_database, database_url
-from app.db.engine import database_url_for
+from app.db.engine import (
+    PostgresDatabase,
+    SQLiteDatabase,
+    create_database,
+    database_url,
+    database_url_for,
+)
 from app.db.migrate import pending_revision, upgrade
 from app.db.models import Base
 from tests.support import config_dict, postgres_database, run_cli, write_config

@@ -65,7 +65,7 @@ async def test_unexpected_failure_is_500_in_the_same_shape(make_harness: Harness
 
     harness.app.router.routes.insert(0, Route("/api/v1/broken", broken))
     # Starlette re-raises after answering so the server can log it; answer is what we check.
-    transport = httpx.ASGITransport(app=harness.client._transport.app, raise_app_exceptions=False)  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=harness.asgi, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/api/v1/broken")
     assert response.status_code == 500

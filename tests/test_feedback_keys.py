@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from app.config.feedback import FeedbackKeySettings
 from app.errors import APIError
 from app.feedback.rules import judge, spec_from_config
-from app.config.feedback import FeedbackKeySettings
 from tests.conftest import HarnessFactory
 
 STARS = FeedbackKeySettings(name="stars", type="numeric", min=1, max=5)

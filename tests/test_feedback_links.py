@@ -8,8 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import update
 
-from app.events.domain import FeedbackSubmitted
 from app.db.models import FeedbackToken
+from app.events.domain import FeedbackSubmitted
 from tests.conftest import Harness, HarnessFactory
 from tests.dialects import OPERATOR, dialect_options
 

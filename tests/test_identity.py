@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from app.errors import ConfigError
-from app.db.models import Feedback
 from app.config import settings_from_mapping
+from app.db.models import Feedback
+from app.errors import ConfigError
 from tests.conftest import Harness, HarnessFactory
 from tests.support import config_dict
 

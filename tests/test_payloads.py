@@ -13,6 +13,7 @@ from app.db.retention import retention_loop
 from app.events.snapshots import FeedbackView
 from app.publishing.dispatcher import retry_delay
 from app.publishing.payloads import build_payload
+from tests.support import eventually
 
 
 def feedback() -> FeedbackView:
@@ -59,7 +60,7 @@ async def test_a_failing_retention_pass_is_logged_and_not_fatal(
     monkeypatch.setattr(retention, "run_retention", broken)
     with caplog.at_level(logging.ERROR, logger="feedback_widget.retention"):
         loop = asyncio.create_task(retention_loop(None, DataRetentionSettings()))  # type: ignore[arg-type]
-        await asyncio.sleep(0.05)
+        await eventually(lambda: bool(caplog.records), what="the failure to be logged")
         assert not loop.done()  # still scheduled for the next interval
         loop.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.db.models import OutboxEvent
 from tests.conftest import Harness, HarnessFactory
 from tests.mqtt_support import Broker, subscribed
-from tests.support import config_dict, running_server, write_config
+from tests.support import QUIET_SECONDS, config_dict, eventually, running_server, write_config
 
 TOPIC = "sam/feedback/v1"
 
@@ -206,7 +206,7 @@ async def test_disabled_publishing_sends_nothing_but_keeps_the_row(
         session_id = await harness.new_session()
         task_id = await harness.completed_task(session_id)
         await give_feedback(harness, session_id, task_id)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(QUIET_SECONDS)
     assert subscriber.messages == []
     assert len((await harness.client.get("/api/v1/feedback")).json()) == 1
     assert await harness.rows(select(func.count()).select_from(OutboxEvent)) == [(0,)]
@@ -276,7 +276,7 @@ async def test_broker_outage_loses_nothing(make_harness: HarnessFactory, broker:
         assert health["pending"] == 20
         broker.start()
         messages = await subscriber.wait_for(20)
-        await asyncio.sleep(0.5)  # any duplicate would arrive now
+        await asyncio.sleep(QUIET_SECONDS)  # any duplicate would arrive now
     assert_all_once_in_order(subscriber.messages, order)
     assert messages
     health = (await harness.client.get("/api/v1/health")).json()["outbox"]
@@ -294,7 +294,7 @@ async def test_broker_outage_across_a_server_restart(tmp_path: Path, broker: Bro
         with running_server(config, migrate=False):
             broker.start()
             await subscriber.wait_for(20)
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(QUIET_SECONDS)
     assert_all_once_in_order(subscriber.messages, order)
 
 
@@ -306,10 +306,10 @@ async def test_stale_events_are_reported_in_health_and_logs(
     session_id = await harness.new_session()
     await give_feedback(harness, session_id, await harness.completed_task(session_id))
     with caplog.at_level(logging.WARNING, logger="feedback_widget.publishing"):
-        for _ in range(60):
-            await asyncio.sleep(0.1)
-            if any("undelivered" in r.getMessage() for r in caplog.records):
-                break
+        await eventually(
+            lambda: any("undelivered" in r.getMessage() for r in caplog.records),
+            what="the stale-event warning",
+        )
     assert any("1 feedback event(s) undelivered" in r.getMessage() for r in caplog.records)
     outbox = (await harness.client.get("/api/v1/health")).json()["outbox"]
     assert outbox["pending"] == 1
@@ -377,11 +377,8 @@ async def test_webhook_retries_until_accepted_exactly_once(
     session_id = await harness.new_session()
     task_id = await harness.completed_task(session_id)
     feedback_id = await give_feedback(harness, session_id, task_id)
-    for _ in range(100):
-        if receiver.accepted:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.5)
+    await eventually(lambda: bool(receiver.accepted), what="the webhook to accept")
+    await asyncio.sleep(QUIET_SECONDS)  # no further call may follow
     assert receiver.calls == [500, 500, 500, 200]
     assert receiver.bad_signatures == 0
     assert [p["feedback"]["id"] for p in receiver.accepted] == [feedback_id]
@@ -398,7 +395,7 @@ async def test_two_dispatchers_on_one_postgres_deliver_each_event_once(
         for harness in (first, second, first):
             order.update(await submit_many(harness.client, sessions=2, per_session=5))
         await subscriber.wait_for(30)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(QUIET_SECONDS)
     assert_all_once_in_order(subscriber.messages, order)
 
 

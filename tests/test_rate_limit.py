@@ -120,8 +120,8 @@ async def test_two_processes_share_one_redis_budget(tmp_path: Path) -> None:
 
 
 def test_bad_rate_names_the_key() -> None:
-    from app.errors import ConfigError
     from app.config import settings_from_mapping
+    from app.errors import ConfigError
 
     data = config_dict(database_url="sqlite:///x.db")
     data["apps"][0]["app_config"]["rate_limits"] = {

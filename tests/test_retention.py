@@ -64,8 +64,9 @@ async def add_rows(
             id=task_id, session_id="s", user_id="u", status="completed", request_text="q",
             response_text="a", metadata_={}, start_time=NOW - days * DAY_MS))  # fmt: skip
         statements.append(
-            insert(TaskEvent).values(task_id=task_id, created_time=0, direction="request",
-                                     payload={})  # fmt: skip
+            insert(TaskEvent).values(
+                task_id=task_id, created_time=0, direction="request", payload={}
+            )
         )
     for number, days in enumerate(feedback_days):
         statements.append(insert(Feedback.__table__).values(feedback_row(f"fb-{number}", days)))
@@ -85,12 +86,14 @@ async def test_only_feedback_older_than_the_retention_goes(writer: Writer) -> No
 
 
 async def test_ten_old_and_five_new_leave_five(writer: Writer) -> None:
-    await add_rows(
-        writer, feedback_days=(120,) * 10 + (5,) * 5, task_days=(120,) * 10 + (5,) * 5
-    )
+    await add_rows(writer, feedback_days=(120,) * 10 + (5,) * 5, task_days=(120,) * 10 + (5,) * 5)
     counts = await run_retention(writer, retention())
     assert (counts.feedback, counts.tasks) == (10, 10)
-    left = (await count(writer, Feedback), await count(writer, Task), await count(writer, TaskEvent))
+    left = (
+        await count(writer, Feedback),
+        await count(writer, Task),
+        await count(writer, TaskEvent),
+    )
     assert left == (5, 5, 5)
 
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
-from app.errors import ConfigError
 from app.config import load_settings, settings_from_mapping
+from app.errors import ConfigError
 from tests.support import ROOT, config_dict, run_cli, write_config
 
 

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.sse_client import Event, read_events
-from tests.support import config_dict, running_server, write_config
+from tests.support import config_dict, eventually, running_server, write_config
 
 
 @pytest.fixture
@@ -125,19 +125,19 @@ async def test_pings_arrive_at_the_configured_interval(client: httpx.AsyncClient
     assert 2 <= pings <= 4
 
 
+async def subscribers(client: httpx.AsyncClient, count: int) -> bool:
+    health = (await client.get("/api/v1/health")).json()
+    return bool(health["live"]["subscribers"] == count)
+
+
 async def test_disconnected_clients_leave_nothing_behind(client: httpx.AsyncClient) -> None:
     session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
     async with (
         client.stream("GET", f"/chat/{session_id}/events"),
         client.stream("GET", f"/chat/{session_id}/events"),
     ):
-        await asyncio.sleep(0.2)
-        assert (await client.get("/api/v1/health")).json()["live"]["subscribers"] == 2
-    for _ in range(50):
-        if (await client.get("/api/v1/health")).json()["live"]["subscribers"] == 0:
-            break
-        await asyncio.sleep(0.1)
-    assert (await client.get("/api/v1/health")).json()["live"]["subscribers"] == 0
+        await eventually(lambda: subscribers(client, 2), what="two subscribers")
+    await eventually(lambda: subscribers(client, 0), what="no subscribers left")
 
 
 async def test_stream_of_unknown_session_is_404(client: httpx.AsyncClient) -> None:

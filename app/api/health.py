@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.clock import now_ms
+from app.db.engine import ping
 from app.publishing import outbox
 from app.web.state import services
 
 
 def _check(conn: Connection) -> outbox.OutboxStats:
-    conn.execute(text("SELECT 1"))
+    ping(conn)
     return outbox.stats(conn)
 
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -46,6 +46,11 @@ def database_url(url: str) -> str:
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+
+
+def shown_url(url: str) -> str:
+    """The URL as logs and messages show it: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def database_url_for(service: SessionServiceSettings) -> str:
@@ -130,6 +135,11 @@ class SQLiteDatabase:
                 conn.close()
             self._opened.clear()
         self.engine.dispose()
+
+
+def ping(conn: Connection) -> None:
+    """A round trip that proves the database answers."""
+    conn.execute(text("SELECT 1"))
 
 
 def begin_immediate(conn: Connection) -> Any:

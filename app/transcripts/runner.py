@@ -25,13 +25,13 @@ class TaskRunner:
     def __init__(self, *, writer: Writer, agent: Agent) -> None:
         self._writer = writer
         self._agent = agent
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: dict[asyncio.Task[None], str] = {}
 
     def start(self, task: TaskView, history: tuple[Turn, ...]) -> None:
         request = AgentRequest(task.session_id, task.id, task.user_id, task.request_text, history)
         job = asyncio.create_task(self._run(request), name=f"agent-task-{task.id}")
-        self._running.add(job)
-        job.add_done_callback(self._running.discard)
+        self._running[job] = task.id
+        job.add_done_callback(self._running.pop)
 
     @property
     def name(self) -> str:
@@ -50,9 +50,14 @@ class TaskRunner:
         return len(self._running)
 
     async def shutdown(self) -> None:
-        for job in list(self._running):
+        jobs = dict(self._running)
+        for job in jobs:
             job.cancel()
-        await asyncio.gather(*self._running, return_exceptions=True)
+        await asyncio.gather(*jobs, return_exceptions=True)
+        # A job cancelled before it ever ran never reached its own clean-up: end its task here.
+        # (Finishing a task that already ended is a no-op.)
+        for task_id in jobs.values():
+            await self._finish(task_id, "", "failed", INTERRUPTED)
 
     async def _run(self, request: AgentRequest) -> None:
         pending: list[str] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.errors import too_large
+from app.web.handlers import too_large
 
 
 class BodyLimit:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.web.errors import SURFACE_KEY
+from app.web.handlers import SURFACE_KEY
 
 SurfaceName = Literal["html", "api", "compat", "portkey", "voltagent"]
 

@@ -1,0 +1,130 @@
+"""The write path: units commit in groups on SQLite, fail alone, and publish only after commit."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.db.engine import SQLiteDatabase
+from app.db.models import Task
+from app.errors import APIError
+from app.events.domain import TaskCreated
+from app.events.snapshots import SessionView
+from app.events.transaction import Transaction
+from app.transcripts import store
+from tests.conftest import Harness, HarnessFactory
+
+
+def statements(harness: Harness, prefix: str) -> list[str]:
+    """Every SQL statement starting with `prefix` the app's database runs from now on."""
+    seen: list[str] = []
+    db = harness.services.db
+    assert isinstance(db, SQLiteDatabase)
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.upper().startswith(prefix):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+async def chat(harness: Harness) -> SessionView:
+    session_id = await harness.new_session()
+    found = await harness.services.db.read(lambda conn: store.get_session(conn, session_id))
+    assert found is not None
+    return found
+
+
+def new_task(chat: SessionView, task_id: str, *, fail_after: bool = False) -> Any:
+    def unit(tx: Transaction) -> str:
+        store.create_task(tx, chat=chat, task_id=task_id, request_text="q")
+        if fail_after:
+            raise APIError(409, "refused", "This unit changes its mind after writing.")
+        return task_id
+
+    return unit
+
+
+async def test_a_failing_unit_rolls_back_alone_and_its_events_never_go_out(
+    make_harness: HarnessFactory,
+) -> None:
+    # No retention pass, whose own units would share the writer while we count commits.
+    harness = await make_harness(data_retention={"enabled": False})
+    session = await chat(harness)
+    created: list[str] = []
+    harness.services.bus.subscribe(
+        lambda e: created.append(e.task.id) if isinstance(e, TaskCreated) else None
+    )
+    commits: list[object] = []
+    db = harness.services.db
+    assert isinstance(db, SQLiteDatabase)
+    event.listen(db.engine, "commit", commits.append)
+    units = [new_task(session, f"t{n}", fail_after=n == 3) for n in range(8)]
+    units.append(new_task(session, "t5"))  # a duplicate id: refused by the store (409)
+    outcomes = await asyncio.gather(
+        *(harness.services.writer.run(unit) for unit in units), return_exceptions=True
+    )
+    failed = [n for n, outcome in enumerate(outcomes) if isinstance(outcome, APIError)]
+    assert failed == [3, 8]
+    stored = await harness.rows(select(Task.id).where(Task.session_id == session.id))
+    assert sorted(row.id for row in stored) == sorted(f"t{n}" for n in range(8) if n != 3)
+    assert sorted(created) == sorted(f"t{n}" for n in range(8) if n != 3)
+    assert len(commits) == 1  # nine units, queued together, committed together
+
+
+async def test_fifty_concurrent_thumbs_are_decided_by_the_unique_index(harness: Harness) -> None:
+    """No pre-check turns the losers away: every request reaches the INSERT, and SQLite's
+    unique index is what refuses 49 of them."""
+    session_id = await harness.new_session()
+    task_id = await harness.completed_task(session_id)
+    inserts = statements(harness, "INSERT INTO FEEDBACK")
+
+    async def submit(number: int) -> int:
+        response = await harness.client.post(
+            "/api/v1/feedback",
+            json={"taskId": task_id, "sessionId": session_id, "feedbackType": "up"},
+        )
+        return response.status_code
+
+    codes = await asyncio.gather(*(submit(n) for n in range(50)))
+    assert sorted(codes) == [202] + [409] * 49
+    assert len(inserts) == 50
+    count = await harness.rows(select(func.count()).select_from(Task).where(Task.id == task_id))
+    assert count == [(1,)]
+    listed = await harness.client.get("/api/v1/feedback", params={"task_id": task_id})
+    assert listed.headers["X-Total-Count"] == "1"
+
+
+@pytest.mark.parametrize("failing", [0, 2])
+async def test_a_group_whose_commit_fails_publishes_nothing(
+    harness: Harness, failing: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = await chat(harness)
+    created: list[str] = []
+    harness.services.bus.subscribe(
+        lambda e: created.append(e.task.id) if isinstance(e, TaskCreated) else None
+    )
+    db = harness.services.db
+    assert isinstance(db, SQLiteDatabase)
+
+    def refuse_commit(conn: Any) -> None:
+        raise RuntimeError("disk full")
+
+    event.listen(db.engine, "commit", refuse_commit)
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                harness.services.writer.run(new_task(session, f"c{n}", fail_after=n == failing))
+                for n in range(3)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        event.remove(db.engine, "commit", refuse_commit)
+    assert all(isinstance(outcome, Exception) for outcome in outcomes)
+    assert created == []
+    assert await harness.rows(select(Task.id).where(Task.session_id == session.id)) == []
