@@ -21,6 +21,16 @@ def session_not_allowed() -> APIError:
 
 
 @dataclass(frozen=True)
+class ReadScope:
+    """Which rows a read may return. Every query that can reach more than one session takes
+    one, and can only be built from an Identity (`Identity.read_scope`): a token limited to
+    one chat (`sid`) reads that chat and nothing else, whatever it asks for."""
+
+    user_id: str | None  # one user's rows; None: every user's (feedback:read:all)
+    session_id: str | None  # a `sid` token's one chat; None: any of the user's
+
+
+@dataclass(frozen=True)
 class Identity:
     user_id: str
     source: Source = "customer"
@@ -47,7 +57,26 @@ class Identity:
         if not self.may_use_session(session_id):
             raise session_not_allowed()
 
-    def may_see(self, owner: str) -> bool:
+    def read_scope(self, *, query_user_id: str | None = None) -> ReadScope:
+        """The rows this identity may read, under SAM's rules: without `feedback:read:all`
+        only its own (and naming another user is 403); with it everyone's, or the one user
+        `query_user_id` names."""
+        read_all = "feedback:read:all" in self.scopes
+        if query_user_id is not None and not read_all:
+            raise APIError(
+                403, "forbidden", "You do not have permission to query other users' feedback."
+            )
+        if not read_all:
+            self.require("feedback:read")
+        return ReadScope(
+            user_id=query_user_id if read_all else self.user_id, session_id=self.session_limit
+        )
+
+    def chat_scope(self) -> ReadScope:
+        """The chats an end user's pages list: their own, or the one a `sid` token names."""
+        return ReadScope(user_id=self.user_id, session_id=self.session_limit)
+
+    def may_see(self, owner: str | None) -> bool:
         """Whether rows owned by `owner` are visible: an API key reaches every user's."""
         return self.is_key or owner == self.user_id
 

@@ -23,6 +23,7 @@ from app.db.retention import retention_loop
 from app.events.bus import EventBus
 from app.events.transaction import Writer
 from app.feedback.service import register_keys
+from app.feedback.traces import attach_waiting_feedback
 from app.live.fanout import attach_live_updates
 from app.live.hub import LiveHub
 from app.publishing.setup import start_publishing
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> Starlette:
             )
         bus = EventBus()
         writer = Writer(db, bus)
+        writer.add_stager(attach_waiting_feedback)
         await register_keys(writer, config.feedback_keys)
         feedback = settings.feedback
         if not feedback.enabled:

@@ -22,6 +22,7 @@ from app.api.openapi import openapi_json
 from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.views import forms, pages, stream
+from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
 from app.web.middleware.rules import PUBLIC, spends
 from app.web.middleware.surface import Surface
@@ -83,7 +84,11 @@ def routes(config: AppConfig) -> list[BaseRoute]:
         Mount(
             "/api",
             routes=[Mount("/v1", routes=api_routes())],
-            middleware=[Middleware(Surface, name="api"), spends("api")],
+            middleware=[
+                Middleware(Surface, name="api"),
+                Middleware(HeaderCredentialsOnly),
+                spends("api"),
+            ],
         ),
         compat_mount(),
         Route("/openapi.json", openapi_json),

@@ -94,12 +94,14 @@ def test_no_two_modules_differ_only_by_a_suffix() -> None:
     assert clashes == []
 
 
-# Where SQL may be written: the store modules, the database package and the write path.
+# Where SQL may be written: the store modules (`*/store.py`, `*/store/`), the database
+# package and the write path.
 SQL_MODULES = {"app.feedback.listing", "app.publishing.outbox", "app.events.transaction"}
 
 
 def writes_sql(name: str) -> bool:
-    return name in SQL_MODULES or name.endswith(".store") or name.startswith("app.db")
+    in_store = name.endswith(".store") or ".store." in name
+    return name in SQL_MODULES or in_store or name.startswith("app.db")
 
 
 def test_sql_lives_only_in_store_modules() -> None:

@@ -51,23 +51,20 @@ def _readable_filter(
     end_ms: int | None,
 ) -> listing.FeedbackFilter:  # fmt: skip
     """The caller's filter under SAM's ownership rules (403s exactly as SAM words them)."""
-    read_all = "feedback:read:all" in identity.scopes
-    if query.query_user_id is not None and not read_all:
-        raise APIError(
-            403, "forbidden", "You do not have permission to query other users' feedback."
-        )
-    if not read_all:
-        identity.require("feedback:read")
+    scope = identity.read_scope(query_user_id=query.query_user_id)
+    if query.session_id is not None:
+        identity.check_session(query.session_id)
     if query.task_id is not None:
         task = get_task(conn, query.task_id)
         if task is None:
             raise task_not_found(query.task_id)
-        if task.user_id != identity.user_id and not read_all:
+        if scope.user_id is not None and task.user_id != identity.user_id:
             raise APIError(
                 403, "forbidden", "You do not have permission to view feedback for this task."
             )
+        identity.check_session(task.session_id)
     return listing.FeedbackFilter(
-        user_id=query.query_user_id if read_all else identity.user_id,
+        scope=scope,
         start_ms=start_ms,
         end_ms=end_ms,
         task_id=query.task_id,

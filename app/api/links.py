@@ -44,6 +44,7 @@ async def create_link(request: Request) -> Response:
         key=body.key,
         proposed_key=proposed,
         via="token",
+        source=body.source,
         created_by=identity.user_id,
         expires_time=expiry(svc.config.feedback_tokens, expires_in_seconds=body.expires_in_seconds),
         unknown_target=unknown_task,
@@ -53,6 +54,7 @@ async def create_link(request: Request) -> Response:
             **issued.answer(public_base(request) + INGEST_PATH + issued.token),
             "key": issued.key.name,
             "task_id": issued.task_id,
+            "source": issued.source,
         },
         status_code=201,
     )
@@ -63,9 +65,7 @@ async def link_state(request: Request) -> Response:
 
 
 async def ingest(request: Request) -> Response:
-    answer, source = read_answer(await read_json(request))
+    answer = read_answer(await read_json(request))
     svc = services(request)
-    stored = await redeem_link(
-        svc.writer, svc.feedback, request.path_params["token"], answer, source=source
-    )
+    stored = await redeem_link(svc.writer, svc.feedback, request.path_params["token"], answer)
     return JSONResponse(answer_json(stored), status_code=201)

@@ -41,6 +41,8 @@ class FeedbackIn(_Body):
 class FeedbackLinkIn(_Body):
     task_id: str = Field(min_length=1, max_length=255, description="A task id or trace id.")
     key: str = Field("thumbs", min_length=1, max_length=64)
+    # Who answers: an end user (customer), or a model judging the reply. Fixed for the link.
+    source: Literal["customer", "model"] = "customer"
     feedback_config: dict[str, Any] | None = None
     expires_in_seconds: int | None = Field(None, ge=1)
 

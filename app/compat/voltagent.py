@@ -23,7 +23,7 @@ from app.compat.common import (
     unauthorized,
 )
 from app.config.feedback import FeedbackKeySettings
-from app.errors import APIError, bad_request, not_found
+from app.errors import bad_request
 from app.feedback.links import (
     answer_json,
     describe_link,
@@ -33,7 +33,7 @@ from app.feedback.links import (
     redeem_link,
 )
 from app.feedback.rules import SOURCE_TYPES, spec_from_config
-from app.feedback.service import Submission, submit
+from app.feedback.service import Submission, submit, unknown_task
 from app.web.credentials import matches_any
 from app.web.parsing import public_base, read_json
 from app.web.state import services
@@ -71,13 +71,6 @@ def _key(body: dict[str, Any], field: str) -> tuple[str, FeedbackKeySettings | N
     return key, spec_from_config(key, config) if config is not None else None
 
 
-def _unknown_trace(reference: str) -> APIError:
-    return not_found(
-        f"Trace '{reference}' matches no task; push the task with this trace_id first.",
-        "unknown_target",
-    )
-
-
 def _lifetime_seconds(value: Any) -> float | None:
     if value is None:
         return None
@@ -112,9 +105,12 @@ async def create_token(request: Request) -> Response:
         key=key,
         proposed_key=proposed,
         via="voltagent",
+        # The Agent asks at the start of a run, before the host could push the task.
+        wait_for_trace=True,
+        source=_source(body, "customer"),
         created_by=f"voltagent:{public_key}",
         expires_time=expires,
-        unknown_target=_unknown_trace,
+        unknown_target=unknown_task,
     )
     return JSONResponse(
         {
@@ -172,7 +168,7 @@ async def create_feedback(request: Request) -> Response:
             metadata=metadata,
             event_time=event_time(body.get("created_at"), "created_at"),
             feedback_id=feedback_id,
-            unknown_target=_unknown_trace,
+            wait_for_trace=True,
         ),
     )
     row = stored.feedback
@@ -199,11 +195,9 @@ async def link_state(request: Request) -> Response:
 
 async def ingest(request: Request) -> Response:
     """The browser's answer to a VoltAgent link: no credential, any origin."""
-    answer, source = read_answer(await read_json(request))
+    answer = read_answer(await read_json(request))
     svc = services(request)
-    stored = await redeem_link(
-        svc.writer, svc.feedback, request.path_params["token"], answer, source=source
-    )
+    stored = await redeem_link(svc.writer, svc.feedback, request.path_params["token"], answer)
     return JSONResponse(answer_json(stored), status_code=201)
 
 

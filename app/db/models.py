@@ -101,11 +101,13 @@ class Feedback(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
-    session_id: Mapped[str] = mapped_column(String(ID_MAX_CHARS))
-    # What the feedback is about: a task (`task`, its id) or a whole conversation (`session`).
+    # Unknown (null) only while the feedback waits for its trace's task.
+    session_id: Mapped[str | None] = mapped_column(String(ID_MAX_CHARS))
+    # What the feedback is about: a task (`task`, its id), a whole conversation (`session`),
+    # or a trace whose task has not been pushed yet (`trace`, the trace id).
     target_kind: Mapped[str] = mapped_column(String(16), default="task")
-    target_id: Mapped[str] = mapped_column(String(ID_MAX_CHARS))
-    user_id: Mapped[str] = mapped_column(String(255))
+    target_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
     agent_id: Mapped[str | None] = mapped_column(String(255))
     key: Mapped[str] = mapped_column(String(64), default="thumbs")
     # Copied from the key when stored, so the database can hold its one-per-target rule.
@@ -160,6 +162,7 @@ class Feedback(Base):
         Index("ix_feedback_organisation", "organisation"),
         Index("ix_feedback_prompt", "prompt"),
         Index("ix_feedback_environment", "environment"),
+        Index("ix_feedback_target", "target_kind", "target_id"),
     )
 
 
@@ -186,21 +189,28 @@ class FeedbackKey(Base):
 
 
 class FeedbackToken(Base):
-    """A single-use, expiring feedback link for one task. Only a hash of the secret is kept."""
+    """A single-use, expiring feedback link for one task (or a trace whose task is still to
+    come). Only a hash of the secret is kept."""
 
     __tablename__ = "feedback_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    trace_id: Mapped[str | None] = mapped_column(String(255))
     key: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(16))
+    # Chosen by the issuer; an answer cannot change it.
+    source: Mapped[str] = mapped_column(String(16), server_default="customer")
     created_by: Mapped[str] = mapped_column(String(255))
     created_time: Mapped[int] = mapped_column(BigInteger)
     expires_time: Mapped[int] = mapped_column(BigInteger)
     used_time: Mapped[int | None] = mapped_column(BigInteger)
     feedback_id: Mapped[str | None] = mapped_column(String(36))
 
-    __table_args__ = (Index("ix_feedback_tokens_task", "task_id"),)
+    __table_args__ = (
+        Index("ix_feedback_tokens_task", "task_id"),
+        Index("ix_feedback_tokens_trace", "trace_id"),
+    )
 
 
 class OutboxEvent(Base):

@@ -1,8 +1,8 @@
 """The in-process bus domain events are published on after commit.
 
 Listeners are called synchronously after commit and must not block: the SSE fan-out
-renders and enqueues, the outbox dispatcher is only woken. Stagers run inside the
-transaction instead, for writes that must commit with the change itself.
+renders and enqueues, the outbox dispatcher is only woken. (What must commit together with
+a change reacts inside the transaction instead: see the Writer's stagers.)
 """
 
 from __future__ import annotations
@@ -10,29 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import Connection
-
 from app.events.domain import DomainEvent
 
 log = logging.getLogger(__name__)
 Listener = Callable[[DomainEvent], None]
-# Runs inside the writing transaction, before commit: what it writes commits or rolls back
-# together with the change that raised the event (the transactional outbox).
-Stager = Callable[[Connection, DomainEvent], None]
 
 
 class EventBus:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
-        self._stagers: list[Stager] = []
-
-    def add_stager(self, stager: Stager) -> None:
-        self._stagers.append(stager)
-
-    def stage(self, conn: Connection, events: list[DomainEvent]) -> None:
-        for event in events:
-            for stager in self._stagers:
-                stager(conn, event)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)

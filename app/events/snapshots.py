@@ -116,8 +116,8 @@ class TaskView:
 class FeedbackView:
     id: str
     task_id: str | None
-    session_id: str
-    user_id: str
+    session_id: str | None  # None while it waits for its trace's task
+    user_id: str | None  # likewise
     agent_id: str | None
     key: str
     rating: str | None
@@ -129,6 +129,7 @@ class FeedbackView:
     weight: float = 1.0
     via: str = "widget"
     target_kind: str = "task"
+    target_id: str = ""
     organisation: str | None = None
     prompt: str | None = None
     environment: str | None = None
@@ -153,6 +154,7 @@ class FeedbackView:
             weight=row["weight"],
             via=row["via"],
             target_kind=row["target_kind"],
+            target_id=row["target_id"],
             organisation=row["organisation"],
             prompt=row["prompt"],
             environment=row["environment"],
@@ -176,10 +178,7 @@ class FeedbackView:
             "weight": self.weight,
             "source": self.source,
             "via": self.via,
-            "target": {
-                "kind": self.target_kind,
-                "id": self.task_id if self.target_kind == "task" else self.session_id,
-            },
+            "target": {"kind": self.target_kind, "id": self.target_id},
             "agent_id": self.agent_id,
             "organisation": self.organisation,
             "prompt": self.prompt,

@@ -41,6 +41,10 @@ class Transaction:
 
 
 Unit = Callable[[Transaction], T]
+# Reacts to an event inside the unit that raised it, before commit: what it writes commits or
+# rolls back with the change (the transactional outbox; feedback waiting for its trace). It may
+# raise further events, which the stagers see in turn.
+Stager = Callable[[Transaction, DomainEvent], None]
 
 
 @dataclass
@@ -58,6 +62,10 @@ class Writer:
         self.bus = bus
         self._queue: list[_Queued[Any]] = []
         self._drainer: asyncio.Task[None] | None = None
+        self._stagers: list[Stager] = []
+
+    def add_stager(self, stager: Stager) -> None:
+        self._stagers.append(stager)
 
     async def run(self, unit: Unit[T]) -> T:
         """Run `unit` in a transaction; its events are published once it has committed."""
@@ -74,7 +82,11 @@ class Writer:
     def _apply(self, conn: Connection, unit: Unit[T]) -> tuple[T, list[DomainEvent]]:
         tx = Transaction(conn)
         result = unit(tx)
-        self.bus.stage(conn, tx.events)
+        staged = 0
+        while staged < len(tx.events):  # stagers may raise events of their own
+            for stager in self._stagers:
+                stager(tx, tx.events[staged])
+            staged += 1
         return result, tx.events
 
     async def _run_alone(self, db: PostgresDatabase, unit: Unit[T]) -> T:

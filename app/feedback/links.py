@@ -23,7 +23,6 @@ from app.db.engine import Database
 from app.errors import APIError, bad_request, not_found
 from app.events.snapshots import FeedbackView
 from app.events.transaction import Transaction, Writer
-from app.feedback import store
 from app.feedback.rules import SOURCE_TYPES
 from app.feedback.service import (
     Submission,
@@ -32,6 +31,7 @@ from app.feedback.service import (
     resolve_key,
     store_submission,
 )
+from app.feedback.store import links as stored_links
 from app.transcripts import store as transcripts
 
 
@@ -46,9 +46,10 @@ def token_hash(token: str) -> str:
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
-    task_id: str
+    task_id: str | None  # None while the link waits for its trace's task
     key: FeedbackKeySettings
     expires_time: int
+    source: str
 
     def answer(self, url: str) -> dict[str, Any]:
         """The fields VoltAgent's client requires of a new token, with the link's absolute URL."""
@@ -106,28 +107,34 @@ async def issue_link(
     key: str,
     proposed_key: FeedbackKeySettings | None,
     via: str,
+    source: str,
     created_by: str,
     expires_time: int,
     unknown_target: UnknownTarget,
+    wait_for_trace: bool = False,
 ) -> IssuedToken:
+    """A link for a task (by id or trace id). With `wait_for_trace`, a reference that matches
+    no task yet is a trace: the link waits for it, and binds to its task once pushed."""
     ensure_feedback_enabled(availability)
     token = new_secret()
 
     def unit(tx: Transaction) -> IssuedToken:
         task = transcripts.find_task(tx.conn, task_ref)
-        if task is None:
+        if task is None and not wait_for_trace:
             raise unknown_target(task_ref)
         spec = resolve_key(tx.conn, key, proposed_key)
-        store.add_link(
+        stored_links.add_link(
             tx,
             token_hash=token_hash(token),
-            task_id=task.id,
+            task_id=task.id if task else None,
+            trace_id=task.trace_id if task else task_ref,
             key=spec.name,
             via=via,
+            source=source,
             created_by=created_by,
             expires_time=expires_time,
         )
-        return IssuedToken(token, task.id, spec, expires_time)
+        return IssuedToken(token, task.id if task else None, spec, expires_time, source)
 
     return await writer.run(unit)
 
@@ -136,7 +143,7 @@ async def describe_link(db: Database, token: str) -> dict[str, Any]:
     """What a host page needs to draw the link's controls."""
 
     def read(conn: Connection) -> dict[str, Any]:
-        link = store.get_link(conn, token_hash(token))
+        link = stored_links.get_link(conn, token_hash(token))
         if link is None:
             raise _unknown_link()
         spec = resolve_key(conn, link.key)
@@ -144,6 +151,8 @@ async def describe_link(db: Database, token: str) -> dict[str, Any]:
             "key": spec.name,
             "feedback_config": spec.config(),
             "task_id": link.task_id,
+            "trace_id": link.trace_id,
+            "source": link.source,
             "expires_at": iso_ms(link.expires_time),
             "provided": link.used_time is not None,
             "feedback_id": link.feedback_id,
@@ -158,37 +167,53 @@ class LinkAnswer:
     label: str | None = None
     rating: str | None = None
     comment: Any = None
+    # What the answer says it is (VoltAgent's `feedback_source_type`); the link decides.
+    claimed_source: str | None = None
+
+
+def source_fixed_by_link(source: str) -> APIError:
+    kind = "app (customer)" if source == "customer" else source
+    message = (
+        f"This link records {kind} feedback; an answer cannot change that. Ask for a link of "
+        "the other kind when it is created."
+    )
+    return APIError(
+        400,
+        "source_fixed_by_link",
+        message,
+        [{"loc": ["body", "feedback_source_type"], "msg": message}],
+    )
 
 
 async def redeem_link(
-    writer: Writer,
-    availability: FeedbackAvailability,
-    token: str,
-    answer: LinkAnswer,
-    *,
-    source: str = "customer",
+    writer: Writer, availability: FeedbackAvailability, token: str, answer: LinkAnswer
 ) -> FeedbackView:
-    """Store the link's one feedback: 404 unknown, 409 already used, 410 expired."""
+    """Store the link's one feedback: 404 unknown, 409 already used, 410 expired, and 400 when
+    the answer claims another source than the link's. Answers a link for a trace whose task has
+    not arrived are stored against the trace, and attached when it does."""
     ensure_feedback_enabled(availability)
     digest, now = token_hash(token), now_ms()
 
     def unit(tx: Transaction) -> FeedbackView:
-        link = store.get_link(tx.conn, digest)
+        link = stored_links.get_link(tx.conn, digest)
         if link is None:
             raise _unknown_link()
+        if answer.claimed_source is not None and answer.claimed_source != link.source:
+            raise source_fixed_by_link(link.source)
         if link.used_time is not None:
             raise _used()
         if link.expires_time <= now:
             raise APIError(410, "feedback_link_expired", "This feedback link has expired.")
-        if not store.claim_link(tx, digest, now=now):
+        if not stored_links.claim_link(tx, digest, now=now):
             raise _used()
         stored = store_submission(
             tx,
             Submission(
                 via=link.via,
-                source=source,
+                source=link.source,
                 key=link.key,
-                task_ref=link.task_id,
+                task_ref=link.task_id or link.trace_id,
+                wait_for_trace=link.task_id is None,
                 score=answer.score,
                 label=answer.label,
                 rating=answer.rating,
@@ -196,30 +221,30 @@ async def redeem_link(
                 marks_task=True,
             ),
         )
-        store.link_answered(tx, digest, stored.feedback.id)
+        stored_links.link_answered(tx, digest, stored.feedback.id)
         return stored.feedback
 
     return await writer.run(unit)
 
 
-def read_answer(body: Any) -> tuple[LinkAnswer, str]:
-    """A link answer's JSON body, checked: the answer and the source it asks for."""
+def read_answer(body: Any) -> LinkAnswer:
+    """A link answer's JSON body, checked."""
     if not isinstance(body, dict):
         raise bad_request("The body must be a JSON object.")
     rating = body.get("rating")
     if rating is not None and rating not in ("up", "down"):
         raise bad_request("rating must be 'up' or 'down'.", "rating")
-    kind = body.get("feedback_source_type", "app")
-    if not isinstance(kind, str) or kind not in SOURCE_TYPES:
+    kind = body.get("feedback_source_type")
+    if kind is not None and (not isinstance(kind, str) or kind not in SOURCE_TYPES):
         raise bad_request("feedback_source_type must be 'app' or 'model'.", "feedback_source_type")
     label = body.get("label")
-    answer = LinkAnswer(
+    return LinkAnswer(
         score=body.get("score"),
         label=label if isinstance(label, str) else None,
         rating=rating,
         comment=body.get("comment"),
+        claimed_source=SOURCE_TYPES[kind] if kind is not None else None,
     )
-    return answer, SOURCE_TYPES[kind]
 
 
 def answer_json(stored: FeedbackView) -> dict[str, Any]:

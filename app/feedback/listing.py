@@ -9,11 +9,12 @@ from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from app.db.models import FEEDBACK
 from app.events.snapshots import FeedbackView
+from app.identity import ReadScope
 
 
 @dataclass(frozen=True)
 class FeedbackFilter:
-    user_id: str | None
+    scope: ReadScope  # required: whose rows, and which chat's, the caller may read
     start_ms: int | None = None
     end_ms: int | None = None
     task_id: str | None = None
@@ -28,12 +29,15 @@ class FeedbackFilter:
     def clauses(self) -> list[ColumnElement[bool]]:
         c = FEEDBACK.c
         clauses: list[ColumnElement[bool]] = []
+        if self.scope.user_id is not None:
+            clauses.append(c.user_id == self.scope.user_id)
+        if self.scope.session_id is not None:
+            clauses.append(c.session_id == self.scope.session_id)
         if self.start_ms is not None:
             clauses.append(c.created_time >= self.start_ms)
         if self.end_ms is not None:
             clauses.append(c.created_time <= self.end_ms)
         for column, wanted in (
-            (c.user_id, self.user_id),
             (c.task_id, self.task_id),
             (c.session_id, self.session_id),
             (c.rating, self.rating),

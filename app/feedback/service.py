@@ -21,8 +21,8 @@ from app.errors import APIError, conflict, not_found
 from app.events.domain import FeedbackSubmitted
 from app.events.snapshots import FeedbackView, TaskView
 from app.events.transaction import Transaction, Writer
-from app.feedback import store
 from app.feedback.rules import BUILT_IN, THUMBS, check_comment, check_rating, check_weight, judge
+from app.feedback.store import registry, rows
 from app.identity import Identity
 from app.transcripts import store as transcripts
 from app.transcripts.access import task_not_found
@@ -82,6 +82,9 @@ class Submission:
     owner: str | None = None
     in_session: str | None = None
     unknown_target: UnknownTarget = unknown_task
+    # A `task_ref` that matches no task is a trace whose task is still to come: store the
+    # feedback against it (VoltAgent's Agent asks before the host could push the task).
+    wait_for_trace: bool = False
 
 
 def require_completed(task: TaskView) -> None:
@@ -96,7 +99,7 @@ def resolve_key(
     conn: Connection, name: str, proposed: FeedbackKeySettings | None = None
 ) -> FeedbackKeySettings:
     """The registered key `name`; created from `proposed` on first use. Stored config wins."""
-    stored = store.get_key(conn, name)
+    stored = registry.get_key(conn, name)
     if stored is not None:
         return stored
     if proposed is None:
@@ -106,7 +109,7 @@ def resolve_key(
             f"Feedback key '{name}' is not registered; declare it in feedback_keys or send "
             "its config with the first use.",
         )
-    return store.add_key_if_new(conn, proposed)
+    return registry.add_key_if_new(conn, proposed)
 
 
 def _special(metadata: dict[str, Any], name: str) -> str | None:
@@ -114,15 +117,25 @@ def _special(metadata: dict[str, Any], name: str) -> str | None:
     return str(value)[:255] if isinstance(value, str | int | float) and value != "" else None
 
 
-def _target(conn: Connection, submission: Submission) -> tuple[TaskView | None, str, str]:
-    """(task or None, session id, owner) of what the submission is about."""
+@dataclass(frozen=True)
+class _Target:
+    task: TaskView | None = None
+    session_id: str | None = None
+    owner: str | None = None
+    trace_id: str | None = None
+
+
+def _target(conn: Connection, submission: Submission) -> _Target:
+    """What the submission is about: a task, a session, or a trace still waiting for its task."""
     if submission.task_ref is None:
         reference = submission.session_ref or ""
         chat = transcripts.get_session(conn, reference)
         if chat is None:
             raise submission.unknown_target(reference)
-        return None, chat.id, chat.user_id
+        return _Target(session_id=chat.id, owner=chat.user_id)
     task = transcripts.find_task(conn, submission.task_ref)
+    if task is None and submission.wait_for_trace:
+        return _Target(trace_id=submission.task_ref)
     if task is None or (submission.owner is not None and task.user_id != submission.owner):
         raise submission.unknown_target(submission.task_ref)
     if submission.in_session is not None and task.session_id != submission.in_session:
@@ -131,7 +144,7 @@ def _target(conn: Connection, submission: Submission) -> tuple[TaskView | None, 
             "task_not_in_session",
         )
     require_completed(task)
-    return task, task.session_id, task.user_id
+    return _Target(task=task, session_id=task.session_id, owner=task.user_id)
 
 
 def store_submission(tx: Transaction, submission: Submission) -> FeedbackSubmitted:
@@ -146,16 +159,17 @@ def store_submission(tx: Transaction, submission: Submission) -> FeedbackSubmitt
         rating=submission.rating,
         comment=comment,
     )
-    task, session_id, owner = _target(tx.conn, submission)
+    target = _target(tx.conn, submission)
     metadata = submission.metadata
-    return store.add_feedback(
+    return rows.add_feedback(
         tx,
-        store.NewFeedback(
+        rows.NewFeedback(
             key=spec.name,
             exclusive=spec.one_per_target,
-            user_id=submission.user_id or _special(metadata, "_user") or owner,
-            session_id=session_id,
-            task=task,
+            user_id=submission.user_id or _special(metadata, "_user") or target.owner,
+            session_id=target.session_id,
+            task=target.task,
+            trace_id=target.trace_id,
             score=judged.score,
             label=judged.label,
             rating=judged.rating,
@@ -194,7 +208,7 @@ async def revise(
     ensure_feedback_enabled(availability)
 
     def unit(tx: Transaction) -> FeedbackView:
-        row = store.get_feedback(tx.conn, feedback_id)
+        row = rows.get_feedback(tx.conn, feedback_id)
         if row is None or row.via != via:
             raise not_found(f"Feedback with ID '{feedback_id}' not found.", "feedback_not_found")
         values: dict[str, Any] = {}
@@ -209,7 +223,7 @@ async def revise(
                 if name in metadata:
                     values[column] = _special(metadata, name)
         task = transcripts.get_task(tx.conn, row.task_id) if row.task_id else None
-        return store.update_feedback(tx, feedback_id, values, task) if values else row
+        return rows.update_feedback(tx, feedback_id, values, task) if values else row
 
     return await writer.run(unit)
 
@@ -220,7 +234,7 @@ async def register_keys(writer: Writer, declared: tuple[FeedbackKeySettings, ...
 
     def unit(tx: Transaction) -> None:
         for spec in (*BUILT_IN, *declared):
-            stored = store.add_key_if_new(tx.conn, spec)
+            stored = registry.add_key_if_new(tx.conn, spec)
             if spec in declared and stored != spec:
                 log.warning(
                     "feedback_keys: key %r differs from its stored config; the stored one "

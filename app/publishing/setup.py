@@ -7,13 +7,12 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import Connection
 
 from app.config.publishing import FeedbackPublishingSettings
 from app.db.engine import Database
-from app.events.bus import EventBus, Stager
+from app.events.bus import EventBus
 from app.events.domain import DomainEvent, FeedbackSubmitted
-from app.events.transaction import Writer
+from app.events.transaction import Stager, Transaction, Writer
 from app.publishing import outbox
 from app.publishing.dispatcher import Dispatcher
 from app.publishing.payloads import build_payload
@@ -35,13 +34,13 @@ class Publishing:
 
 
 def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str]) -> Stager:
-    def stage(conn: Connection, event: DomainEvent) -> None:
+    def stage(tx: Transaction, event: DomainEvent) -> None:
         if not isinstance(event, FeedbackSubmitted):
             return
         feedback, task = event.feedback, event.task
         events = []
         if task is not None and settings.include_task_info == "stim":
-            events = list_task_events(conn, task_id=task.id)
+            events = list_task_events(tx.conn, task_id=task.id)
         event_id = str(uuid.uuid4())
         payload = build_payload(
             event_id=event_id,
@@ -52,10 +51,11 @@ def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str])
             events=events,
         )
         outbox.enqueue(
-            conn,
+            tx.conn,
             destinations=destinations,
             event_id=event_id,
-            session_id=feedback.session_id,
+            # Delivery keeps order per session; feedback waiting for its trace's task has none.
+            session_id=feedback.session_id or f"trace:{feedback.target_id}",
             feedback_id=feedback.id,
             topic=settings.topic,
             payload=payload,
@@ -83,7 +83,7 @@ def start_publishing(
         retry_max_seconds=settings.retry_max_seconds,
         warn_pending_seconds=settings.warn_pending_seconds,
     )
-    bus.add_stager(outbox_stager(settings, list(transports)))
+    writer.add_stager(outbox_stager(settings, list(transports)))
     bus.subscribe(lambda event: dispatcher.wake() if isinstance(event, FeedbackSubmitted) else None)
     dispatcher.start()
     return Publishing(dispatcher, http)

@@ -15,6 +15,7 @@ from app.errors import APIError, conflict
 from app.events.domain import TaskCreated, task_changed
 from app.events.snapshots import SessionView, TaskView
 from app.events.transaction import Transaction
+from app.identity import ReadScope
 
 STATUSES = ("running", "completed", "failed", "cancelled")
 
@@ -63,12 +64,14 @@ def set_title(tx: Transaction, session_id: str, title: str) -> None:
 
 
 def list_recent_sessions(
-    conn: Connection, *, user_id: str, only: str | None = None, limit: int = 20
+    conn: Connection, *, scope: ReadScope, limit: int = 20
 ) -> list[SessionView]:
-    """The user's newest sessions; `only` narrows them to one (a token limited to a chat)."""
-    query = select(SESSIONS).where(SESSIONS.c.user_id == user_id)
-    if only is not None:
-        query = query.where(SESSIONS.c.id == only)
+    """The newest sessions the scope reaches (a `sid` token's: just its own chat)."""
+    query = select(SESSIONS)
+    if scope.user_id is not None:
+        query = query.where(SESSIONS.c.user_id == scope.user_id)
+    if scope.session_id is not None:
+        query = query.where(SESSIONS.c.id == scope.session_id)
     query = query.order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc()).limit(limit)
     return [SessionView.from_row(row) for row in conn.execute(query).mappings()]
 

@@ -44,7 +44,7 @@ async def index(request: Request) -> Response:
     svc = services(request)
     identity = end_user(request)
     sessions = await svc.db.read(
-        lambda conn: store.list_recent_sessions(conn, user_id=identity.user_id)
+        lambda conn: store.list_recent_sessions(conn, scope=identity.chat_scope())
     )
     return svc.templates.TemplateResponse(
         request,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -284,3 +285,44 @@ async def test_voltagent_token_ingest_direct_create_and_key_registry(live: Live)
     assert tasks[0]["id"] == task_id
     assert tasks[0]["taskMetadata"]["feedback"]["feedbackId"] == rows["helpfulness"]["id"]
     assert sorted(e["via"] for e in await live.published(2)) == ["voltagent", "voltagent"]
+
+
+async def test_voltagent_agent_feedback_gets_a_link_before_its_task_exists(live: Live) -> None:
+    """`new Agent({voltOpsClient})` + `generateText(…, {feedback})`: the Agent asks for a token
+    with its own fresh trace id before the host can push the task. The link must work."""
+    report = json.loads(
+        await run_node_driver(
+            "voltagent_agent.mjs",
+            "voltagent-2.10.0",
+            f"{live.url}/compat/voltagent",
+            VOLT_PUBLIC,
+            VOLT_SECRET,
+        )
+    )
+    feedback = report["feedback"]
+    assert feedback is not None, "the Agent got no feedback link (the token request failed)"
+    assert feedback["url"].startswith(f"{live.url}/compat/voltagent/api/public/feedback/ingest/")
+    trace = feedback["traceId"]
+    assert re.fullmatch(r"[0-9a-f]{32}", trace) and feedback["key"] == "satisfaction"
+
+    # The user answers in the browser before the host pushed anything.
+    async with httpx.AsyncClient(timeout=10) as browser:
+        answer = await browser.post(
+            feedback["url"], json={"score": 1, "comment": "Spot on", "feedback_source_type": "app"}
+        )
+    assert answer.status_code == 201, answer.text
+    (waiting,) = [row for row in await live.feedback() if row["id"] == answer.json()["id"]]
+    assert waiting["target"] == {"kind": "trace", "id": trace} and waiting["task_id"] is None
+
+    # Then the host records the turn, with the trace id the Agent reported.
+    session_id, task_id = await live.push_task(trace)
+    (row,) = [row for row in await live.feedback() if row["id"] == answer.json()["id"]]
+    assert (row["task_id"], row["session_id"], row["user_id"]) == (task_id, session_id, "ann")
+    assert (row["key"], row["score"], row["label"], row["source"], row["comment"]) == (
+        "satisfaction", 1, "Satisfied", "customer", "Spot on",
+    )  # fmt: skip
+    tasks = (await live.api.get(f"/api/v1/sessions/{session_id}/tasks", headers=OPERATOR)).json()
+    state = tasks[0]["taskMetadata"]["feedback"]
+    assert (state["provided"], state["feedbackId"]) == (True, row["id"])
+    published = await live.published(2)  # once against the trace, once on its task
+    assert [event["task_id"] for event in published] == [None, task_id]

@@ -1,5 +1,5 @@
-"""SQL for feedback rows, the key registry and feedback links. Writes take the transaction
-and raise their events on it; the database's unique indexes decide every race."""
+"""SQL for feedback rows: store one, change one, and move one that waited for its trace onto
+the task that arrived. Each raises FeedbackSubmitted on the transaction."""
 
 from __future__ import annotations
 
@@ -8,22 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import iso_ms, now_ms
-from app.config.feedback import FeedbackKeySettings
-from app.db.models import FEEDBACK, FEEDBACK_KEYS, FEEDBACK_TOKENS
+from app.db.models import FEEDBACK
 from app.errors import APIError, conflict
 from app.events.domain import FeedbackSubmitted
 from app.events.snapshots import FeedbackView, TaskView
 from app.events.transaction import Transaction
-from app.feedback.rules import spec_of
 from app.transcripts.store import set_task_metadata
-
-KEYS = FEEDBACK_KEYS
-TOKENS = FEEDBACK_TOKENS
 
 
 def already_submitted(target_kind: str = "task") -> APIError:
@@ -33,49 +26,15 @@ def already_submitted(target_kind: str = "task") -> APIError:
     )
 
 
-# --- The key registry ------------------------------------------------------------------------
-
-
-def get_key(conn: Connection, name: str) -> FeedbackKeySettings | None:
-    row = conn.execute(select(KEYS).where(KEYS.c.name == name)).mappings().first()
-    if row is None:
-        return None
-    return spec_of(row["name"], row["type"], row["config"], row["one_per_target"])
-
-
-def _key_values(spec: FeedbackKeySettings) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "type": spec.type,
-        "config": {k: v for k, v in spec.config().items() if k != "type"},
-        "one_per_target": spec.one_per_target,
-        "created_time": now_ms(),
-    }
-
-
-def add_key_if_new(conn: Connection, spec: FeedbackKeySettings) -> FeedbackKeySettings:
-    """Register `spec` unless its name is taken; either way, the stored key (it wins).
-    Two first uses may race: the first insert wins and both go on with what is stored."""
-    insert_into = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
-    conn.execute(
-        insert_into(KEYS).values(_key_values(spec)).on_conflict_do_nothing(index_elements=["name"])
-    )
-    stored = get_key(conn, spec.name)
-    assert stored is not None
-    return stored
-
-
-# --- Feedback rows ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class NewFeedback:
-    """A judged submission, ready to store on a task or a whole session."""
+    """A judged submission, ready to store on a task, a whole session, or a trace whose task
+    has not arrived yet (`trace_id`, with no session and maybe no user)."""
 
     key: str
     exclusive: bool
-    user_id: str
-    session_id: str
+    user_id: str | None
+    session_id: str | None
     task: TaskView | None
     score: float | None = None
     label: str | None = None
@@ -92,6 +51,15 @@ class NewFeedback:
     feedback_id: str | None = None
     # Lock the task's controls even without a thumbs rating (a redeemed feedback link does).
     marks_task: bool = False
+    trace_id: str | None = None
+
+    @property
+    def target(self) -> tuple[str, str]:
+        if self.task is not None:
+            return "task", self.task.id
+        if self.trace_id is not None:
+            return "trace", self.trace_id
+        return "session", self.session_id or ""
 
 
 def feedback_state(row: FeedbackView) -> dict[str, Any]:
@@ -118,7 +86,7 @@ def add_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
     its task as they now stand. No pre-check: the unique indexes (one per target for
     exclusive keys, one reaction per task) decide, whoever races."""
     task = new.task
-    target_kind = "task" if task is not None else "session"
+    target_kind, target_id = new.target
     if new.feedback_id is not None and get_feedback(tx.conn, new.feedback_id) is not None:
         raise conflict(f"Feedback with ID '{new.feedback_id}' already exists.", "feedback_exists")
     values = {
@@ -126,7 +94,7 @@ def add_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
         "task_id": task.id if task is not None else None,
         "session_id": new.session_id,
         "target_kind": target_kind,
-        "target_id": task.id if task is not None else new.session_id,
+        "target_id": target_id,
         "user_id": new.user_id,
         "agent_id": task.agent_id if task is not None else None,
         "key": new.key,
@@ -150,12 +118,59 @@ def add_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
     except IntegrityError:
         # Another request (tab, process, dialect) won the race; a unique index decided.
         raise already_submitted(target_kind) from None
-    view = FeedbackView.from_row(values)
-    if task is not None and task.feedback is None and (new.rating or new.marks_task):
+    return _announce(
+        tx, FeedbackView.from_row(values), task, marks=bool(new.rating or new.marks_task)
+    )
+
+
+def _announce(
+    tx: Transaction, view: FeedbackView, task: TaskView | None, *, marks: bool
+) -> FeedbackSubmitted:
+    """Mark the task as given feedback (its first reaction or link answer) and raise the event."""
+    if task is not None and task.feedback is None and marks:
         task = set_task_metadata(tx, task.id, {**task.metadata, "feedback": feedback_state(view)})
     event = FeedbackSubmitted(view, task)
     tx.emit(event)
     return event
+
+
+def waiting_for_trace(conn: Connection, trace_id: str) -> list[FeedbackView]:
+    query = select(FEEDBACK).where(
+        FEEDBACK.c.target_kind == "trace", FEEDBACK.c.target_id == trace_id
+    )
+    return [
+        FeedbackView.from_row(row)
+        for row in conn.execute(query.order_by(FEEDBACK.c.created_time)).mappings()
+    ]
+
+
+def attach_to_task(tx: Transaction, row: FeedbackView, task: TaskView, *, marks: bool) -> bool:
+    """Move feedback that waited for its trace onto the task that arrived, and raise the event.
+    False, leaving it waiting, when the task already holds what it would add (a unique index
+    refused it: another answer for the same trace got there first)."""
+    try:
+        with tx.conn.begin_nested():
+            updated = (
+                tx.conn.execute(
+                    update(FEEDBACK)
+                    .where(FEEDBACK.c.id == row.id)
+                    .values(
+                        task_id=task.id,
+                        session_id=task.session_id,
+                        target_kind="task",
+                        target_id=task.id,
+                        user_id=row.user_id or task.user_id,
+                        agent_id=task.agent_id,
+                    )
+                    .returning(*FEEDBACK.c)
+                )
+                .mappings()
+                .one()
+            )
+    except IntegrityError:
+        return False
+    _announce(tx, FeedbackView.from_row(updated), task, marks=marks)
+    return True
 
 
 def update_feedback(
@@ -175,71 +190,3 @@ def update_feedback(
     view = FeedbackView.from_row(row)
     tx.emit(FeedbackSubmitted(view, task))
     return view
-
-
-# --- Feedback links --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredLink:
-    token_hash: str
-    task_id: str
-    key: str
-    via: str
-    expires_time: int
-    used_time: int | None
-    feedback_id: str | None
-
-
-def add_link(
-    tx: Transaction,
-    *,
-    token_hash: str,
-    task_id: str,
-    key: str,
-    via: str,
-    created_by: str,
-    expires_time: int,
-) -> None:
-    tx.conn.execute(
-        insert(TOKENS).values(
-            token_hash=token_hash,
-            task_id=task_id,
-            key=key,
-            via=via,
-            created_by=created_by,
-            created_time=now_ms(),
-            expires_time=expires_time,
-        )
-    )
-
-
-def get_link(conn: Connection, token_hash: str) -> StoredLink | None:
-    row = conn.execute(select(TOKENS).where(TOKENS.c.token_hash == token_hash)).mappings().first()
-    if row is None:
-        return None
-    return StoredLink(
-        row["token_hash"],
-        row["task_id"],
-        row["key"],
-        row["via"],
-        row["expires_time"],
-        row["used_time"],
-        row["feedback_id"],
-    )
-
-
-def claim_link(tx: Transaction, token_hash: str, *, now: int) -> bool:
-    """Mark the link used, unless someone else just did: one conditional UPDATE decides."""
-    claimed = tx.conn.execute(
-        update(TOKENS)
-        .where(TOKENS.c.token_hash == token_hash, TOKENS.c.used_time.is_(None))
-        .values(used_time=now)
-    )
-    return claimed.rowcount == 1
-
-
-def link_answered(tx: Transaction, token_hash: str, feedback_id: str) -> None:
-    tx.conn.execute(
-        update(TOKENS).where(TOKENS.c.token_hash == token_hash).values(feedback_id=feedback_id)
-    )
