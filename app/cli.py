@@ -8,6 +8,8 @@ import logging
 import sys
 
 from app.config import Settings, load_settings
+
+SHUTDOWN_GRACE_SECONDS = 3
 from app.errors import ConfigError
 
 
@@ -103,7 +105,15 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            create_app(settings, serving=True),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            # Live streams never end on their own: give them this long, then close them
+            # (browsers reconnect, to another instance if there is one).
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
     except DatabaseNotMigrated as exc:
         print(f"feedback-widget: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from app.live.hub import LiveHub
+from app.live.hub import LiveHub, Subscriber
 from app.web.rendering import Partials
 from tests.conftest import Harness
 
@@ -13,12 +13,11 @@ def hub(queue: int = 8, buffer: int = 16) -> LiveHub:
     return LiveHub(client_queue_size=queue, replay_buffer_size=buffer)
 
 
-def drain(subscriber) -> list[str]:  # type: ignore[no-untyped-def]
-    found = []
-    while not subscriber.queue.empty():
-        message = subscriber.queue.get_nowait()
-        found.append(message.data if message else None)
-    return found
+def drain(subscriber: Subscriber) -> list[str | None]:
+    """What the client would receive now; None once it has been dropped."""
+    found: list[str | None] = [message.data for message in subscriber.pending]
+    subscriber.pending.clear()
+    return [*found, None] if subscriber.dropped else found
 
 
 async def test_events_reach_subscribers_of_their_session_only() -> None:

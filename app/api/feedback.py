@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from sqlalchemy import Connection
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.api.schemas import FeedbackIn, FeedbackQuery
 from app.errors import APIError
@@ -15,6 +17,7 @@ from app.transcripts.access import task_not_found
 from app.transcripts.store import get_task
 from app.web.credentials import current_identity
 from app.web.parsing import json_body, parse_instant, query_params
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 
@@ -98,10 +101,7 @@ async def list_feedback(request: Request) -> Response:
 
     def read(conn: Connection) -> tuple[list[dict[str, object]], int]:
         where = _readable_filter(conn, identity, query, start_ms, end_ms)
-        rows, total = listing.list_feedback(
-            conn, where=where, page=query.page, page_size=query.page_size
-        )
-        return [row.to_json() for row in rows], total
+        return listing.list_feedback(conn, where=where, page=query.page, page_size=query.page_size)
 
     body, total = await svc.db.read(read)
     headers = {"X-Total-Count": str(total)}
@@ -137,7 +137,7 @@ def _link_header(request: Request, page: int, page_size: int, total: int) -> str
     if page > 1:
         links.append((min(page - 1, last), "prev"))
     links += [(1, "first"), (last, "last")]
-    return ", ".join(
-        f'<{request.url.include_query_params(page=number, page_size=page_size)}>; rel="{rel}"'
-        for number, rel in links
-    )
+    # The other parameters are encoded once; only the page number differs between links.
+    others = {k: v for k, v in request.query_params.multi_items() if k not in ("page", "page_size")}
+    base = str(request.url.replace(query=urlencode([*others.items(), ("page_size", page_size)])))
+    return ", ".join(f'<{base}&page={number}>; rel="{rel}"' for number, rel in links)

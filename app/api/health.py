@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.clock import now_ms
 from app.db.engine import ping
 from app.publishing import outbox
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 

@@ -7,7 +7,7 @@ A browser with no credentials posts `{score | rating, comment}` to the link's UR
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.api.schemas import FeedbackLinkIn
 from app.feedback.links import (
@@ -22,6 +22,7 @@ from app.feedback.rules import spec_from_config
 from app.feedback.service import unknown_task
 from app.web.credentials import current_identity
 from app.web.parsing import json_body, public_base, read_json
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 INGEST_PATH = "/api/v1/feedback/ingest/"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.web.credentials import current_identity
+from app.web.responses import JSONResponse
 
 
 async def me(request: Request) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.api.schemas import (
     FeedbackIn,
@@ -19,6 +19,7 @@ from app.api.schemas import (
     TaskPatch,
 )
 from app.bounds import COMMENT_MAX_CHARS
+from app.web.responses import JSONResponse
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _ERROR_SCHEMA = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch
 from app.events.snapshots import TaskView
@@ -13,6 +13,7 @@ from app.transcripts.access import owned_session
 from app.transcripts.store import list_tasks
 from app.web.credentials import current_identity
 from app.web.parsing import json_body
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 

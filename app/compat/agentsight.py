@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.compat.common import dialect_settings, object_or_empty, unauthorized
 from app.errors import APIError, bad_request, not_found
@@ -20,6 +20,7 @@ from app.feedback.rules import SENTIMENT
 from app.feedback.service import Submission, UnknownTarget, submit
 from app.web.credentials import decode_token, matches_any
 from app.web.parsing import read_json
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 SENTIMENTS = {"positive": (1, "up"), "neutral": (0, None), "negative": (-1, "down")}

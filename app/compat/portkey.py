@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.compat.common import dialect_settings, unauthorized
 from app.errors import APIError, bad_request, not_found
@@ -22,6 +22,7 @@ from app.feedback.rules import PORTKEY
 from app.feedback.service import Submission, revise, submit
 from app.web.credentials import matches_any
 from app.web.parsing import read_json
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 MAX_BULK = 100

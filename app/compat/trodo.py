@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.bounds import ID_MAX_CHARS, ID_PATTERN
 from app.compat.common import (
@@ -32,6 +32,7 @@ from app.feedback.service import Submission, submit
 from app.transcripts.service import RunRecord, record_run
 from app.web.credentials import matches_any
 from app.web.parsing import read_json
+from app.web.responses import JSONResponse
 from app.web.state import Services, services
 
 log = logging.getLogger(__name__)

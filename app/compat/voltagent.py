@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from app.bounds import ID_PATTERN
 from app.clock import iso_ms
@@ -36,6 +36,7 @@ from app.feedback.rules import SOURCE_TYPES, spec_from_config
 from app.feedback.service import Submission, submit, unknown_task
 from app.web.credentials import matches_any
 from app.web.parsing import public_base, read_json
+from app.web.responses import JSONResponse
 from app.web.state import services
 
 INGEST_PATH = "/compat/voltagent/api/public/feedback/ingest/"

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -34,7 +34,6 @@ Work = Callable[[Connection], T]
 MEMORY_URL = "sqlite://"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READER_THREADS = 2
-_IMMEDIATE = "feedback_widget_immediate"
 
 
 def database_url(url: str) -> str:
@@ -111,11 +110,8 @@ class SQLiteDatabase:
 
     def _read_here(self, work: Work[T]) -> T:
         conn = self._connection()
-        with conn.begin() as transaction:
-            try:
-                return work(conn)
-            finally:
-                transaction.rollback()  # a read never leaves anything behind
+        with sqlite_transaction(conn):
+            return work(conn)
 
     async def read(self, work: Work[T]) -> T:
         loop = asyncio.get_running_loop()
@@ -142,9 +138,31 @@ def ping(conn: Connection) -> None:
     conn.execute(text("SELECT 1"))
 
 
-def begin_immediate(conn: Connection) -> Any:
-    """A write transaction that takes SQLite's write lock at BEGIN."""
-    return conn.execution_options(**{_IMMEDIATE: True}).begin()
+@contextmanager
+def sqlite_transaction(conn: Connection, *, write: bool = False) -> Iterator[None]:
+    """One SQLite transaction: `BEGIN IMMEDIATE` for a write (it takes the write lock at once,
+    so a read-then-write never fails half-way), `BEGIN` for a consistent read, which is rolled
+    back. pysqlite runs in autocommit mode and leaves BEGIN to us; issuing it on the DBAPI
+    connection, rather than from a SQLAlchemy "begin" event, keeps SQLAlchemy's event
+    dispatch off every statement."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield
+    except BaseException:
+        raw.rollback()
+        if conn.in_transaction():
+            conn.rollback()
+        raise
+    if not write:
+        raw.rollback()
+        if conn.in_transaction():
+            conn.rollback()  # SQLAlchemy's bookkeeping; the DBAPI transaction is over already
+    elif conn.in_transaction():
+        conn.commit()  # through SQLAlchemy, so its "commit" event and bookkeeping follow
+    else:
+        raw.commit()
 
 
 class PostgresDatabase:
@@ -188,18 +206,16 @@ async def opened_database(url: str) -> AsyncIterator[SQLiteDatabase | PostgresDa
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let us emit BEGIN ourselves (pysqlite's implicit BEGIN is always DEFERRED and
-        # does not know savepoints).
+        # Autocommit mode: we emit BEGIN ourselves (`sqlite_transaction`); pysqlite's implicit
+        # BEGIN is always DEFERRED and does not know savepoints.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Statement journals (a savepoint's undo log, an index check's) stay in memory instead
+        # of a temp file created, written and unlinked per group.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

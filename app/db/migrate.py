@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from app.db.engine import PostgresDatabase, SQLiteDatabase
+from app.db.engine import PostgresDatabase, SQLiteDatabase, sqlite_transaction
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -38,7 +38,12 @@ def _current(connection: Connection) -> str | None:
 
 async def upgrade(db: SQLiteDatabase | PostgresDatabase, revision: str = "head") -> None:
     if isinstance(db, SQLiteDatabase):
-        await db.in_writer_thread(lambda conn: _upgrade(conn, revision))
+
+        def run(conn: Connection) -> None:
+            with sqlite_transaction(conn, write=True):  # all of it, or none of it
+                _upgrade(conn, revision)
+
+        await db.in_writer_thread(run)
     else:
         async with db.engine.connect() as conn:
             await conn.run_sync(lambda sync: _upgrade(sync, revision))

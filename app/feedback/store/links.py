@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from app.clock import now_ms
 from app.db.models import FEEDBACK_TOKENS as TOKENS
@@ -24,6 +24,20 @@ class StoredLink:
     feedback_id: str | None
 
 
+_INSERT = insert(TOKENS)
+_GET = select(
+    TOKENS.c.token_hash, TOKENS.c.task_id, TOKENS.c.trace_id, TOKENS.c.key, TOKENS.c.via,
+    TOKENS.c.source, TOKENS.c.expires_time, TOKENS.c.used_time, TOKENS.c.feedback_id,
+).where(TOKENS.c.token_hash == bindparam("b_hash"))  # fmt: skip
+_WAITING = (TOKENS.c.trace_id == bindparam("b_trace"), TOKENS.c.task_id.is_(None))
+_ANSWERED_WAITING = select(TOKENS.c.feedback_id).where(*_WAITING, TOKENS.c.feedback_id.is_not(None))
+_BIND_WAITING = update(TOKENS).where(*_WAITING)
+_CLAIM = update(TOKENS).where(
+    TOKENS.c.token_hash == bindparam("b_hash"), TOKENS.c.used_time.is_(None)
+)
+_ANSWERED = update(TOKENS).where(TOKENS.c.token_hash == bindparam("b_hash"))
+
+
 def add_link(
     tx: Transaction,
     *,
@@ -37,51 +51,39 @@ def add_link(
     expires_time: int,
 ) -> None:
     tx.conn.execute(
-        insert(TOKENS).values(
-            token_hash=token_hash,
-            task_id=task_id,
-            trace_id=trace_id,
-            key=key,
-            via=via,
-            source=source,
-            created_by=created_by,
-            created_time=now_ms(),
-            expires_time=expires_time,
-        )
+        _INSERT,
+        {
+            "token_hash": token_hash,
+            "task_id": task_id,
+            "trace_id": trace_id,
+            "key": key,
+            "via": via,
+            "source": source,
+            "created_by": created_by,
+            "created_time": now_ms(),
+            "expires_time": expires_time,
+        },
     )
 
 
 def get_link(conn: Connection, token_hash: str) -> StoredLink | None:
-    c = TOKENS.c
-    query = select(
-        c.token_hash, c.task_id, c.trace_id, c.key, c.via, c.source, c.expires_time,
-        c.used_time, c.feedback_id,
-    ).where(c.token_hash == token_hash)  # fmt: skip
-    row = conn.execute(query).first()
+    row = conn.execute(_GET, {"b_hash": token_hash}).first()
     return StoredLink(*row) if row is not None else None
 
 
 def attach_links(tx: Transaction, trace_id: str, task_id: str) -> set[str]:
     """Bind the links waiting for this trace to its task; the feedback ids they answered."""
-    c = TOKENS.c
-    waiting = (c.trace_id == trace_id, c.task_id.is_(None))
-    answered = tx.conn.scalars(select(c.feedback_id).where(*waiting, c.feedback_id.is_not(None)))
+    answered = tx.conn.scalars(_ANSWERED_WAITING, {"b_trace": trace_id})
     found = {feedback_id for feedback_id in answered if feedback_id}
-    tx.conn.execute(update(TOKENS).where(*waiting).values(task_id=task_id))
+    tx.conn.execute(_BIND_WAITING, {"b_trace": trace_id, "task_id": task_id})
     return found
 
 
 def claim_link(tx: Transaction, token_hash: str, *, now: int) -> bool:
     """Mark the link used, unless someone else just did: one conditional UPDATE decides."""
-    claimed = tx.conn.execute(
-        update(TOKENS)
-        .where(TOKENS.c.token_hash == token_hash, TOKENS.c.used_time.is_(None))
-        .values(used_time=now)
-    )
+    claimed = tx.conn.execute(_CLAIM, {"b_hash": token_hash, "used_time": now})
     return claimed.rowcount == 1
 
 
 def link_answered(tx: Transaction, token_hash: str, feedback_id: str) -> None:
-    tx.conn.execute(
-        update(TOKENS).where(TOKENS.c.token_hash == token_hash).values(feedback_id=feedback_id)
-    )
+    tx.conn.execute(_ANSWERED, {"b_hash": token_hash, "feedback_id": feedback_id})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -13,9 +13,15 @@ from app.config.feedback import FeedbackKeySettings
 from app.db.models import FEEDBACK_KEYS as KEYS
 from app.feedback.rules import spec_of
 
+_GET_KEY = select(KEYS).where(KEYS.c.name == bindparam("b_name"))
+_ADD_KEY = {
+    "sqlite": sqlite_insert(KEYS).on_conflict_do_nothing(index_elements=["name"]),
+    "postgresql": postgresql_insert(KEYS).on_conflict_do_nothing(index_elements=["name"]),
+}
+
 
 def get_key(conn: Connection, name: str) -> FeedbackKeySettings | None:
-    row = conn.execute(select(KEYS).where(KEYS.c.name == name)).mappings().first()
+    row = conn.execute(_GET_KEY, {"b_name": name}).mappings().first()
     if row is None:
         return None
     return spec_of(row["name"], row["type"], row["config"], row["one_per_target"])
@@ -34,10 +40,10 @@ def _key_values(spec: FeedbackKeySettings) -> dict[str, Any]:
 def add_key_if_new(conn: Connection, spec: FeedbackKeySettings) -> FeedbackKeySettings:
     """Register `spec` unless its name is taken; either way, the stored key (it wins).
     Two first uses may race: the first insert wins and both go on with what is stored."""
-    insert_into = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
-    conn.execute(
-        insert_into(KEYS).values(_key_values(spec)).on_conflict_do_nothing(index_elements=["name"])
-    )
+    known = get_key(conn, spec.name)
+    if known is not None:
+        return known
+    conn.execute(_ADD_KEY[conn.dialect.name], _key_values(spec))
     stored = get_key(conn, spec.name)
     assert stored is not None
     return stored

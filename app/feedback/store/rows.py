@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import iso_ms, now_ms
@@ -76,8 +76,18 @@ def feedback_state(row: FeedbackView) -> dict[str, Any]:
     }
 
 
+_GET = select(FEEDBACK).where(FEEDBACK.c.id == bindparam("b_id"))
+_INSERT = insert(FEEDBACK)
+_CHANGE = update(FEEDBACK).where(FEEDBACK.c.id == bindparam("b_id")).returning(*FEEDBACK.c)
+_WAITING = (
+    select(FEEDBACK)
+    .where(FEEDBACK.c.target_kind == "trace", FEEDBACK.c.target_id == bindparam("b_trace"))
+    .order_by(FEEDBACK.c.created_time)
+)
+
+
 def get_feedback(conn: Connection, feedback_id: str) -> FeedbackView | None:
-    row = conn.execute(select(FEEDBACK).where(FEEDBACK.c.id == feedback_id)).mappings().first()
+    row = conn.execute(_GET, {"b_id": feedback_id}).mappings().first()
     return FeedbackView.from_row(row) if row else None
 
 
@@ -114,7 +124,7 @@ def add_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
         "event_time": new.event_time,
     }
     try:
-        tx.conn.execute(insert(FEEDBACK).values(values))
+        tx.conn.execute(_INSERT, values)
     except IntegrityError:
         # Another request (tab, process, dialect) won the race; a unique index decided.
         raise already_submitted(target_kind) from None
@@ -128,20 +138,15 @@ def _announce(
 ) -> FeedbackSubmitted:
     """Mark the task as given feedback (its first reaction or link answer) and raise the event."""
     if task is not None and task.feedback is None and marks:
-        task = set_task_metadata(tx, task.id, {**task.metadata, "feedback": feedback_state(view)})
+        task = set_task_metadata(tx, task, {**task.metadata, "feedback": feedback_state(view)})
     event = FeedbackSubmitted(view, task)
     tx.emit(event)
     return event
 
 
 def waiting_for_trace(conn: Connection, trace_id: str) -> list[FeedbackView]:
-    query = select(FEEDBACK).where(
-        FEEDBACK.c.target_kind == "trace", FEEDBACK.c.target_id == trace_id
-    )
-    return [
-        FeedbackView.from_row(row)
-        for row in conn.execute(query.order_by(FEEDBACK.c.created_time)).mappings()
-    ]
+    rows = conn.execute(_WAITING, {"b_trace": trace_id}).mappings()
+    return [FeedbackView.from_row(row) for row in rows]
 
 
 def attach_to_task(tx: Transaction, row: FeedbackView, task: TaskView, *, marks: bool) -> bool:
@@ -150,23 +155,16 @@ def attach_to_task(tx: Transaction, row: FeedbackView, task: TaskView, *, marks:
     refused it: another answer for the same trace got there first)."""
     try:
         with tx.conn.begin_nested():
-            updated = (
-                tx.conn.execute(
-                    update(FEEDBACK)
-                    .where(FEEDBACK.c.id == row.id)
-                    .values(
-                        task_id=task.id,
-                        session_id=task.session_id,
-                        target_kind="task",
-                        target_id=task.id,
-                        user_id=row.user_id or task.user_id,
-                        agent_id=task.agent_id,
-                    )
-                    .returning(*FEEDBACK.c)
-                )
-                .mappings()
-                .one()
-            )
+            moved = {
+                "b_id": row.id,
+                "task_id": task.id,
+                "session_id": task.session_id,
+                "target_kind": "task",
+                "target_id": task.id,
+                "user_id": row.user_id or task.user_id,
+                "agent_id": task.agent_id,
+            }
+            updated = tx.conn.execute(_CHANGE, moved).mappings().one()
     except IntegrityError:
         return False
     _announce(tx, FeedbackView.from_row(updated), task, marks=marks)
@@ -177,16 +175,7 @@ def update_feedback(
     tx: Transaction, feedback_id: str, values: dict[str, Any], task: TaskView | None
 ) -> FeedbackView:
     """Change a stored feedback's value, weight or metadata and raise FeedbackSubmitted."""
-    row = (
-        tx.conn.execute(
-            update(FEEDBACK)
-            .where(FEEDBACK.c.id == feedback_id)
-            .values(values)
-            .returning(*FEEDBACK.c)
-        )
-        .mappings()
-        .one()
-    )
+    row = tx.conn.execute(_CHANGE, {"b_id": feedback_id, **values}).mappings().one()
     view = FeedbackView.from_row(row)
     tx.emit(FeedbackSubmitted(view, task))
     return view
