@@ -8,9 +8,9 @@ import logging
 import sys
 
 from app.config import Settings, load_settings
+from app.errors import ConfigError
 
 SHUTDOWN_GRACE_SECONDS = 3
-from app.errors import ConfigError
 
 
 def _parser() -> argparse.ArgumentParser:
