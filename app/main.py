@@ -91,7 +91,10 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             publishing=publishing,
             rate_limiter=RateLimiter(config.rate_limits) if config.rate_limits.enabled else None,
         )
-        background = [asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper")]
+        background = [
+            asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper"),
+            asyncio.create_task(_ping_idle_clients(hub, config.sse.ping_seconds), name="pinger"),
+        ]
         if config.data_retention.enabled:
             cleanup = retention_loop(writer, config.data_retention)
             background.append(asyncio.create_task(cleanup, name="data-retention"))
@@ -129,6 +132,13 @@ async def _sweep_idle_channels(hub: LiveHub) -> None:
     while True:
         await asyncio.sleep(IDLE_CHANNEL_SECONDS / 4)
         hub.sweep(IDLE_CHANNEL_SECONDS)
+
+
+async def _ping_idle_clients(hub: LiveHub, ping_seconds: float) -> None:
+    # Checked a few times per interval, so no client waits much longer than it for its ping.
+    while True:
+        await asyncio.sleep(min(1.0, ping_seconds / 4))
+        hub.ping_idle(ping_seconds)
 
 
 def app_from_environment() -> Starlette:

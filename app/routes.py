@@ -75,6 +75,7 @@ def page_routes() -> list[BaseRoute]:
             middleware=[spends("feedback")],
         ),
         Route(f"{chat}/events", stream.session_events, name="events"),
+        Route(f"{chat}/earlier", pages.earlier_turns),
         Route("/demo/host", pages.demo_host),
     ]
 

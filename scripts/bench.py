@@ -270,6 +270,7 @@ async def live_clients(port: int, pid: int, *, clients: int) -> dict[str, object
         "streams_per_second": round(clients / opened),
         "kib_per_client": round((after - before) / clients, 1),
         "watchers": len(mine),
+        "first_arrival_ms": round((min(arrivals) - sent) * 1000, 1),
         "fanout_ms": round((max(arrivals) - sent) * 1000, 1),
     }
 

@@ -146,6 +146,23 @@
     showError(event.detail.elt.closest("form"), "Could not reach the server. Check your connection and try again.");
   });
 
+  // --- Earlier messages ----------------------------------------------------------------------
+  // Older turns arrive above what the reader is looking at: keep it where it is on screen.
+  var keptFromBottom = null;
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target.classList.contains("earlier")) return;
+    var doc = document.scrollingElement || document.documentElement;
+    keptFromBottom = doc.scrollHeight - doc.scrollTop;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (keptFromBottom === null) return;
+    var doc = document.scrollingElement || document.documentElement;
+    doc.scrollTop = doc.scrollHeight - keptFromBottom;
+    keptFromBottom = null;
+  });
+
   // --- Live updates --------------------------------------------------------------------------
   function rememberPosition(target, lastId) {
     var source = target.closest("[sse-connect]");

@@ -21,6 +21,7 @@ from app.events.domain import DomainEvent
 from app.main import create_app
 from app.web.state import Services
 from tests.mqtt_support import Broker
+from tests import support
 from tests.support import config_dict, postgres_database
 
 
@@ -39,7 +40,13 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Its own thread: Playwright's sync API may already run an event loop on this one.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, build()).result()
+    support.MIGRATED_TEMPLATE = path
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_start_from_the_template(migrated_template: Path) -> None:
+    """Real servers started by tests copy the migrated template instead of migrating."""
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +78,36 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-@contextmanager
-def running_server(config_path: Path, *, migrate: bool = True) -> Iterator[str]:
-    """Start `feedback-widget serve` on a free port and yield its base URL once it answers."""
+@dataclass
+class ServerProcess:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+# A migrated SQLite file (tests/conftest.py makes it once a run): copying it is a tenth of the
+# cost of running `feedback-widget migrate` in a fresh process for every server a test starts.
+MIGRATED_TEMPLATE: Path | None = None
+
+
+def migrate_for(config_path: Path) -> None:
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    url = str(config.get("services", {}).get("session_service", {}).get("database_url", ""))
+    target = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if MIGRATED_TEMPLATE is not None and target is not None and not target.exists():
+        shutil.copy(MIGRATED_TEMPLATE, target)
+        return
+    result = run_cli("migrate", "--config", str(config_path))
+    assert result.returncode == 0, result.stderr
+
+
+def start_server(config_path: Path, *, migrate: bool = True) -> ServerProcess:
+    """Start `feedback-widget serve` on a free port; return once it answers."""
     if migrate:
-        result = run_cli("migrate", "--config", str(config_path))
-        assert result.returncode == 0, result.stderr
+        migrate_for(config_path)
     port = free_port()
     log_path = config_path.with_suffix(f".{port}.log")
     with log_path.open("w") as log:
@@ -94,28 +120,39 @@ def running_server(config_path: Path, *, migrate: bool = True) -> Iterator[str]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base_url}/api/v1/config", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer in time:\n{log_path.read_text()}")
-            time.sleep(0.05)
-        yield base_url
-    finally:
-        process.terminate()
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if httpx.get(f"{server.url}/api/v1/config", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"server did not answer in time:\n{server.log()}")
+        time.sleep(0.05)
+
+
+def stop_server(server: ServerProcess) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@contextmanager
+def running_server(config_path: Path, *, migrate: bool = True) -> Iterator[str]:
+    """Start `feedback-widget serve` on a free port and yield its base URL once it answers."""
+    server = start_server(config_path, migrate=migrate)
+    try:
+        yield server.url
+    finally:
+        stop_server(server)
 
 
 async def _postgres_admin(sql: str) -> None:

@@ -83,3 +83,44 @@ async def test_two_server_processes_on_one_postgres(tmp_path: Path, postgres_url
 async def test_two_server_processes_on_one_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     await across_two_servers(write_config(tmp_path / "lite.yaml", config_dict(database_url=url)))
+
+
+async def many_racing_over_few_tasks(client: httpx.AsyncClient, tasks: int, posts: int) -> None:
+    """`posts` concurrent submissions spread over `tasks` tasks: one stored per task."""
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    task_ids = []
+    for number in range(tasks):
+        created = await client.post(
+            f"/api/v1/sessions/{session_id}/tasks",
+            json={"request_text": f"q{number}", "status": "completed", "response_text": "a"},
+        )
+        task_ids.append(created.json()["id"])
+
+    async def submit(number: int) -> tuple[str, int]:
+        task_id = task_ids[number % tasks]
+        body = {"taskId": task_id, "sessionId": session_id, "feedbackType": "up"}
+        return task_id, (await client.post("/api/v1/feedback", json=body)).status_code
+
+    outcomes = await asyncio.gather(*(submit(n) for n in range(posts)))
+    per_task: dict[str, Counter[int]] = {}
+    for task_id, status in outcomes:
+        per_task.setdefault(task_id, Counter())[status] += 1
+    expected = Counter({202: 1, 409: posts // tasks - 1})
+    assert all(counts == expected for counts in per_task.values()), per_task
+    for task_id in task_ids:
+        assert await stored_rows(client, task_id) == 1
+
+
+async def test_two_hundred_posts_over_twenty_tasks_on_sqlite(
+    make_harness: HarnessFactory,
+) -> None:
+    harness = await make_harness()
+    await many_racing_over_few_tasks(harness.client, tasks=20, posts=200)
+
+
+@pytest.mark.postgres
+async def test_two_hundred_posts_over_twenty_tasks_on_postgres(
+    make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    harness = await make_harness(database_url=postgres_url)
+    await many_racing_over_few_tasks(harness.client, tasks=20, posts=200)

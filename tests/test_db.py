@@ -181,3 +181,11 @@ async def test_upgrade_keeps_existing_feedback_on_sqlite(tmp_path: Path) -> None
 async def test_upgrade_keeps_existing_feedback_on_postgres() -> None:
     async with postgres_database() as url:
         await upgrade_keeps_thumbs_written_before_the_key_registry(url)
+
+
+def test_the_head_revision_the_server_checks_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from app.db.migrate import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION

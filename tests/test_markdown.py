@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from app.web.markdown import render_markdown
+from app.transcripts.markdown import HTML_VERSION, render_final, render_markdown, reply_html
 
 
 def soup(source: str) -> BeautifulSoup:
@@ -50,7 +50,11 @@ def test_links_are_kept_safe() -> None:
     assert set(link["rel"]) == {"noopener", "noreferrer", "nofollow"}
 
 
-def test_cached_final_rendering_matches_and_is_reused() -> None:
+def test_stored_html_is_used_only_when_this_renderer_made_it() -> None:
     source = "Final **answer** <script>x</script>"
-    assert render_markdown(source, final=True) == render_markdown(source)
-    assert render_markdown(source, final=True) is render_markdown(source, final=True)
+    stored = render_final(source)
+    assert stored == str(render_markdown(source))
+    assert reply_html(source, "<p>kept</p>", HTML_VERSION) == "<p>kept</p>"
+    # Made by another parser or sanitiser version: rendered again from the text.
+    assert reply_html(source, "<p>stale</p>", "mdit0+nh3-0+r0") == stored
+    assert reply_html(source, None, None) == stored

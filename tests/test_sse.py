@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,10 +17,13 @@ from tests.sse_client import Event, read_events
 from tests.support import config_dict, eventually, running_server, write_config
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    config = config_dict(database_url=f"sqlite:///{tmp_path / 'sse.db'}", sse={"ping_seconds": 0.3})
-    with running_server(write_config(tmp_path / "sse.yaml", config)) as url:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Iterator[str]:
+    """One server for the module: every test works in sessions of its own."""
+    folder = tmp_path_factory.mktemp("sse")
+    shutil.copy(migrated_template, folder / "sse.db")
+    config = config_dict(database_url=f"sqlite:///{folder / 'sse.db'}", sse={"ping_seconds": 0.3})
+    with running_server(write_config(folder / "sse.yaml", config), migrate=False) as url:
         yield url
 
 

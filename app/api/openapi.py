@@ -17,6 +17,7 @@ from app.api.schemas import (
     TaskEventIn,
     TaskIn,
     TaskPatch,
+    TranscriptQuery,
 )
 from app.bounds import COMMENT_MAX_CHARS
 from app.web.responses import JSONResponse
@@ -201,7 +202,8 @@ def _paths() -> dict[str, Any]:
         "/api/v1/sessions/{session_id}/tasks": {
             "parameters": [_param("session_id", "path")],
             "get": {
-                "summary": "The session's transcript",
+                "summary": "The session's transcript: all of it, or a page with limit/before",
+                "parameters": _query(TranscriptQuery),
                 "responses": {
                     "200": _answer("Tasks in order", {"type": "array", "items": _TASK}),
                     **_errors(404),

@@ -13,6 +13,7 @@ from app.bounds import (
     ID_PATTERN,
     MAX_PAGE,
     MAX_PAGE_SIZE,
+    MAX_TRANSCRIPT_PAGE,
 )
 
 Identifier = Annotated[
@@ -63,6 +64,14 @@ class FeedbackQuery(BaseModel):
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     query_user_id: str | None = None
+
+
+class TranscriptQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    # Without `limit`, the whole transcript (what SAM's clients expect).
+    limit: int | None = Field(None, ge=1, le=MAX_TRANSCRIPT_PAGE)
+    before: str | None = Field(None, min_length=1, max_length=ID_MAX_CHARS)
 
 
 class SessionIn(_Body):

@@ -6,13 +6,14 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch
+from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch, TranscriptQuery
+from app.errors import APIError, validation_failed
 from app.events.snapshots import TaskView
 from app.transcripts import service
-from app.transcripts.access import owned_session
-from app.transcripts.store import list_tasks
+from app.transcripts.access import owned_session, task_not_found
+from app.transcripts.store import get_task, list_tasks, task_window
 from app.web.credentials import current_identity
-from app.web.parsing import json_body
+from app.web.parsing import json_body, query_params
 from app.web.responses import JSONResponse
 from app.web.state import services
 
@@ -66,15 +67,35 @@ async def add_task_event(request: Request) -> Response:
     return JSONResponse(event, status_code=201)
 
 
+def invalid_query(name: str, message: str) -> APIError:
+    return validation_failed([{"loc": ["query", name], "msg": message}], message)
+
+
 async def list_session_tasks(request: Request) -> Response:
+    """The transcript, oldest first: all of it, or with `limit` the newest turns before
+    `before` (a task id), with a `Link: rel="prev"` to the page before when there is one."""
     session_id = request.path_params["session_id"]
+    query = query_params(request, TranscriptQuery)
     identity = current_identity(request)
     if identity.is_key:
         identity.require("transcripts:write")
+    if query.limit is None and query.before is not None:
+        raise invalid_query("limit", "Send a limit with before.")
 
-    def read(conn: Connection) -> list[TaskView]:
+    def read(conn: Connection) -> tuple[list[TaskView], bool]:
         owned_session(conn, identity, session_id)
-        return list_tasks(conn, session_id=session_id)
+        if query.limit is None:
+            return list_tasks(conn, session_id=session_id), False
+        anchor = None
+        if query.before is not None:
+            anchor = get_task(conn, query.before)
+            if anchor is None or anchor.session_id != session_id:
+                raise task_not_found(query.before)
+        return task_window(conn, session_id=session_id, limit=query.limit, before=anchor)
 
-    tasks = await services(request).db.read(read)
-    return JSONResponse([task.to_json() for task in tasks])
+    tasks, has_earlier = await services(request).db.read(read)
+    headers = {}
+    if has_earlier and tasks:
+        earlier = request.url.include_query_params(limit=query.limit, before=tasks[0].id)
+        headers["Link"] = f'<{earlier}>; rel="prev"'
+    return JSONResponse([task.to_json() for task in tasks], headers=headers)

@@ -21,6 +21,7 @@ from app.config.web import (
     LimitsSettings,
     RateLimitSettings,
     SSESettings,
+    WidgetSettings,
 )
 
 
@@ -34,6 +35,7 @@ class AppConfig(Frozen):
     agent: AgentSettings = Field(default_factory=AgentSettings, description="The chat agent.")
     auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
     sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
+    widget: WidgetSettings = Field(default_factory=WidgetSettings, description="The chat page.")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
     embed: EmbedSettings = Field(default_factory=EmbedSettings, description="Iframe embedding.")
     rate_limits: RateLimitSettings = Field(

@@ -106,5 +106,14 @@ class RateLimitSettings(Frozen):
         return url
 
 
+class WidgetSettings(Frozen):
+    turns_per_page: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="Turns a chat page shows at first; older ones load on request.",
+    )
+
+
 class LimitsSettings(Frozen):
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")

@@ -62,6 +62,12 @@ class Task(Base):
     start_time: Mapped[int] = mapped_column(BigInteger)
     end_time: Mapped[int | None] = mapped_column(BigInteger)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # The reply's safe HTML, rendered once at completion, and the renderer that made it: a
+    # page re-renders only what an older renderer (or sanitiser) produced.
+    response_html: Mapped[str | None] = mapped_column(Text)
+    html_version: Mapped[str | None] = mapped_column(String(64))
+    # Which kind of agent answered (echo, openai, a2a, agui), for analytics by agent.
+    agent_type: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         CheckConstraint(
@@ -72,15 +78,6 @@ class Task(Base):
         Index("ix_tasks_user", "user_id"),
         Index("uq_tasks_trace_id", "trace_id", unique=True),
     )
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
-
-    @property
-    def feedback_state(self) -> dict[str, Any] | None:
-        state = (self.metadata_ or {}).get("feedback")
-        return state if isinstance(state, dict) else None
 
 
 class TaskEvent(Base):

@@ -61,6 +61,9 @@ class TaskView:
     end_time: int | None
     metadata: dict[str, Any] = field(default_factory=dict)
     trace_id: str | None = None
+    response_html: str | None = None
+    html_version: str | None = None
+    agent_type: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> TaskView:
@@ -80,6 +83,9 @@ class TaskView:
             end_time=row["end_time"],
             metadata=dict(row["metadata"] or {}),
             trace_id=row["trace_id"],
+            response_html=row.get("response_html"),
+            html_version=row.get("html_version"),
+            agent_type=row.get("agent_type"),
         )
 
     @property
@@ -103,6 +109,7 @@ class TaskView:
             "response_text": self.response_text,
             "error": self.error,
             "model": self.model,
+            "agent_type": self.agent_type,
             "prompt_version": self.prompt_version,
             "cost": self.cost,
             "trace_id": self.trace_id,

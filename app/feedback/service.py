@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from app.config import FeedbackAvailability
 from app.config.feedback import FeedbackKeySettings
@@ -232,9 +232,11 @@ async def register_keys(writer: Writer, declared: tuple[FeedbackKeySettings, ...
     """Register the built-in and configured keys that are not stored yet. Safe when several
     instances start at once: each insert yields to one already there."""
 
-    def unit(tx: Transaction) -> None:
+    def unit(tx: Transaction) -> tuple[Engine, list[FeedbackKeySettings]]:
+        registered = []
         for spec in (*BUILT_IN, *declared):
             stored = registry.add_key_if_new(tx.conn, spec)
+            registered.append(stored)
             if spec in declared and stored != spec:
                 log.warning(
                     "feedback_keys: key %r differs from its stored config; the stored one "
@@ -242,8 +244,10 @@ async def register_keys(writer: Writer, declared: tuple[FeedbackKeySettings, ...
                     spec.name,
                     stored.config(),
                 )
+        return tx.conn.engine, registered
 
-    await writer.run(unit)
+    engine, registered = await writer.run(unit)
+    registry.remember_committed(engine, registered)  # committed now
 
 
 def thumbs(

@@ -35,7 +35,9 @@ def encode(event: str, data: str, event_id: str) -> bytes:
 
 
 class Subscriber:
-    __slots__ = ("dropped", "limit", "pending", "resync", "session_id", "waiter")
+    __slots__ = (
+        "dropped", "last_sent", "limit", "pending", "ping_due", "resync", "session_id", "waiter",
+    )  # fmt: skip
 
     def __init__(self, session_id: str, limit: int) -> None:
         self.session_id = session_id
@@ -44,6 +46,8 @@ class Subscriber:
         self.waiter: asyncio.Future[None] | None = None
         self.resync = False
         self.dropped = False
+        self.ping_due = False
+        self.last_sent = time.monotonic()
 
     def push(self, message: LiveMessage) -> bool:
         """Queue a message; False when the client is too far behind to keep."""
@@ -158,6 +162,19 @@ class LiveHub:
         for session_id in idle:
             del self._channels[session_id]
         return len(idle)
+
+    def ping_idle(self, idle_seconds: float) -> int:
+        """Ask every client that has been sent nothing for `idle_seconds` to send a ping: one
+        sweep for all of them, instead of a timer a client."""
+        cutoff = time.monotonic() - idle_seconds
+        due = 0
+        for channel in self._channels.values():
+            for subscriber in channel.subscribers:
+                if subscriber.last_sent < cutoff and not subscriber.ping_due:
+                    subscriber.ping_due = True
+                    subscriber.wake()
+                    due += 1
+        return due
 
     def subscriber_count(self, session_id: str | None = None) -> int:
         if session_id is not None:

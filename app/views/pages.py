@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import Connection
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import APIError
 from app.events.snapshots import SessionView, TaskView
-from app.identity import session_not_allowed
+from app.identity import Identity, session_not_allowed
 from app.transcripts import service, store
-from app.transcripts.access import owned_session
+from app.transcripts.access import owned_session, task_not_found
 from app.web.credentials import end_user
 from app.web.state import services
 
@@ -77,25 +78,64 @@ async def embed(request: Request) -> Response:
     return await _widget_page(request, layout="embed")
 
 
+def read_window(
+    identity: Identity, session_id: str, before: str | None, turns: int
+) -> Callable[[Connection], tuple[SessionView, list[TaskView], bool]]:
+    """The chat, and its `turns` latest turns before `before` (a task id), if any."""
+
+    def read(conn: Connection) -> tuple[SessionView, list[TaskView], bool]:
+        chat = owned_session(conn, identity, session_id)
+        anchor = None
+        if before is not None:
+            anchor = store.get_task(conn, before)
+            if anchor is None or anchor.session_id != session_id:
+                raise task_not_found(before)
+        tasks, has_earlier = store.task_window(
+            conn, session_id=session_id, limit=turns, before=anchor
+        )
+        return chat, tasks, has_earlier
+
+    return read
+
+
+async def earlier_turns(request: Request) -> Response:
+    """`Load earlier messages` with htmx: the turns before one, under a control for more."""
+    svc = services(request)
+    identity = end_user(request)
+    session_id = request.path_params["session_id"]
+    window = read_window(
+        identity, session_id, request.query_params.get("before"), svc.config.widget.turns_per_page
+    )
+    _chat, tasks, has_earlier = await svc.db.read(window)
+    layout = request.query_params.get("layout")
+    html = svc.partials.earlier_turns(
+        session_id,
+        tasks,
+        has_earlier=has_earlier,
+        layout=layout if layout in LAYOUTS else "chat",
+        token=identity.token,
+    )
+    return HTMLResponse(html)
+
+
 async def _widget_page(request: Request, *, layout: str) -> Response:
     svc = services(request)
     identity = end_user(request)
     session_id = request.path_params["session_id"]
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
     cursor = svc.hub.cursor(session_id)
-
-    def read(conn: Connection) -> tuple[SessionView, list[TaskView]]:
-        return owned_session(conn, identity, session_id), store.list_tasks(
-            conn, session_id=session_id
-        )
-
-    chat_row, tasks = await svc.db.read(read)
+    window = read_window(
+        identity, session_id, request.query_params.get("before"), svc.config.widget.turns_per_page
+    )
+    chat_row, tasks, has_earlier = await svc.db.read(window)
     return svc.templates.TemplateResponse(
         request,
         f"{layout}.html",
         svc.partials.context(
             chat=chat_row,
+            chat_id=chat_row.id,
             tasks=tasks,
+            has_earlier=has_earlier,
             cursor=cursor,
             layout=layout,
             token=identity.token,

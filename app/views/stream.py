@@ -8,7 +8,7 @@ from app.live.fanout import TRANSCRIPT
 from app.live.hub import encode
 from app.live.stream import LiveStream
 from app.transcripts.access import owned_session
-from app.transcripts.store import list_tasks
+from app.transcripts.store import task_window
 from app.web.credentials import end_user
 from app.web.state import services
 
@@ -25,10 +25,14 @@ async def session_events(request: Request) -> LiveStream:
     if subscriber.resync:
         # The missed events are gone; send the whole transcript as it stands instead.
         cursor = svc.hub.cursor(session_id)
+        turns = svc.config.widget.turns_per_page
         try:
-            tasks = await svc.db.read(lambda conn: list_tasks(conn, session_id=session_id))
+            tasks, has_earlier = await svc.db.read(
+                lambda conn: task_window(conn, session_id=session_id, limit=turns)
+            )
         except BaseException:
             svc.hub.unsubscribe(subscriber)
             raise
-        first = encode(TRANSCRIPT, svc.partials.transcript(tasks), cursor)
-    return LiveStream(svc.hub, subscriber, ping_seconds=svc.config.sse.ping_seconds, first=first)
+        html = svc.partials.transcript(session_id, tasks, has_earlier=has_earlier)
+        first = encode(TRANSCRIPT, html, cursor)
+    return LiveStream(svc.hub, subscriber, first=first)

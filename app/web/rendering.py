@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from app import bounds
 from app.events.snapshots import TaskView
-from app.web.markdown import render_markdown
+from app.transcripts.markdown import reply_html
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -33,10 +34,14 @@ def with_token(path: str, token: str | None) -> str:
     return f"{path}{'&' if '?' in path else '?'}{urlencode({'token': token})}"
 
 
+def _reply_html(task: TaskView) -> Markup:
+    return reply_html(task.response_text, task.response_html, task.html_version)
+
+
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
-    env.filters["markdown"] = render_markdown
+    env.filters["reply_html"] = _reply_html
     env.filters["with_token"] = with_token
     env.globals.update(htmx_js=HTMX_JS, htmx_sse_js=HTMX_SSE_JS, bounds=bounds)
     env.trim_blocks = True
@@ -73,5 +78,14 @@ class Partials:
     def feedback_controls(self, task: TaskView) -> str:
         return self.render("_feedback_controls.html", task=task)
 
-    def transcript(self, tasks: list[TaskView]) -> str:
-        return self.render("_transcript.html", tasks=tasks)
+    def transcript(self, chat_id: str, tasks: list[TaskView], *, has_earlier: bool) -> str:
+        return self.render(
+            "_transcript.html", chat_id=chat_id, tasks=tasks, has_earlier=has_earlier
+        )
+
+    def earlier_turns(
+        self, chat_id: str, tasks: list[TaskView], *, has_earlier: bool, **extra: Any
+    ) -> str:
+        return self.render(
+            "_earlier_turns.html", chat_id=chat_id, tasks=tasks, has_earlier=has_earlier, **extra
+        )

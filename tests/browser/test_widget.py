@@ -277,3 +277,40 @@ def test_a_host_not_in_allowed_origins_is_refused_framing(
     assert frame.get_by_role("textbox", name="Message").count() == 0  # the frame stays blank
     policy = httpx.get(f"{server_url}/embed/{session_id}").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in policy and host_site.origin not in policy
+
+
+def test_load_earlier_messages_keeps_the_reader_in_place(
+    page: Page, start_server: ServerFactory
+) -> None:
+    base = start_server(widget={"turns_per_page": 10})
+    with httpx.Client(base_url=base) as api:
+        session_id = api.post("/api/v1/sessions", json={}).json()["id"]
+        for n in range(25):
+            body = {
+                "id": f"t{n:02d}",
+                "request_text": f"Question {n}",
+                "status": "completed",
+                "response_text": f"Answer number {n}, with a little more text to read.",
+            }
+            assert api.post(f"/api/v1/sessions/{session_id}/tasks", json=body).status_code == 201
+    page.set_viewport_size({"width": 900, "height": 600})
+    page.goto(f"{base}/chat/{session_id}")
+    expect(page.locator("li.turn")).to_have_count(10)
+    expect(page.locator("li.turn").first).to_have_attribute("data-task-id", "t15")
+
+    load = page.get_by_role("link", name="Load earlier messages")
+    load.scroll_into_view_if_needed()
+    anchor = page.locator("#task-t15")
+    before = anchor.bounding_box()
+    assert before is not None
+    load.click()
+    expect(page.locator("li.turn")).to_have_count(20)
+    expect(page.locator("li.turn").first).to_have_attribute("data-task-id", "t05")
+    after = anchor.bounding_box()
+    assert after is not None
+    # The turn the reader was looking at stays where it was on screen.
+    assert abs(after["y"] - before["y"]) < 2, (before, after)
+
+    page.get_by_role("link", name="Load earlier messages").click()
+    expect(page.locator("li.turn")).to_have_count(25)
+    expect(page.get_by_role("link", name="Load earlier messages")).to_have_count(0)

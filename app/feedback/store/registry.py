@@ -1,10 +1,17 @@
-"""SQL for the key registry: the first config stored for a key wins."""
+"""SQL for the key registry: the first config stored for a key wins.
+
+A stored key never changes and is never deleted, so the keys this process registered at
+startup (committed before it served anything) are remembered, per database: the thumbs on
+every Like then cost no registry query. Any other key is read from the database each time,
+since a key first stored by a unit that later rolls back must not be remembered.
+"""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,7 +27,20 @@ _ADD_KEY = {
 }
 
 
+_committed: weakref.WeakKeyDictionary[Engine, dict[str, FeedbackKeySettings]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remember_committed(engine: Engine, keys: list[FeedbackKeySettings]) -> None:
+    """Keys known to be stored and committed in this database (registered at startup)."""
+    _committed.setdefault(engine, {}).update((key.name, key) for key in keys)
+
+
 def get_key(conn: Connection, name: str) -> FeedbackKeySettings | None:
+    known = _committed.get(conn.engine)
+    if known is not None and name in known:
+        return known[name]
     row = conn.execute(_GET_KEY, {"b_name": name}).mappings().first()
     if row is None:
         return None

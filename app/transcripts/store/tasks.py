@@ -1,5 +1,5 @@
-"""SQL for sessions, tasks and task events. Reads take a connection; writes take the
-transaction and raise their domain events on it.
+"""SQL for tasks (the turns of a chat) and their event log. Reads take a connection; writes
+take the transaction and raise their domain events on it.
 
 Statements are built once, with bound parameters, and executed with the values: building a
 statement around literal values costs more than running it (measured: 141 µs for an INSERT
@@ -8,26 +8,33 @@ built with `.values()`, 19 µs prebuilt).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    bindparam,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import now_ms
-from app.db.models import FINISHED_STATUSES, SESSIONS, TASK_EVENTS, TASKS
+from app.db.models import FINISHED_STATUSES, TASK_EVENTS, TASKS
 from app.errors import APIError, conflict
 from app.events.domain import TaskCreated, task_changed
 from app.events.snapshots import SessionView, TaskView
 from app.events.transaction import Transaction
-from app.identity import ReadScope
+from app.transcripts.markdown import HTML_VERSION, render_final
+from app.transcripts.store.sessions import new_id
 
 STATUSES = ("running", "completed", "failed", "cancelled")
 
-_GET_SESSION = select(SESSIONS).where(SESSIONS.c.id == bindparam("b_id"))
-_INSERT_SESSION = insert(SESSIONS)
-_SET_TITLE = update(SESSIONS).where(SESSIONS.c.id == bindparam("b_id"))
 _GET_TASK = select(TASKS).where(TASKS.c.id == bindparam("b_id"))
 _FIND_TASK = (
     select(TASKS)
@@ -46,6 +53,7 @@ _APPEND_TASK = (
 )
 _ANNOTATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
 _SET_METADATA = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
+_SET_HTML = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
 _INSERT_EVENT = insert(TASK_EVENTS)
 _LIST_EVENTS = (
     select(TASK_EVENTS)
@@ -57,62 +65,23 @@ _LIST_TASKS = (
     .where(TASKS.c.session_id == bindparam("b_session"))
     .order_by(TASKS.c.start_time, TASKS.c.id)
 )
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def session_exists(session_id: str) -> APIError:
-    return conflict(f"A session with ID '{session_id}' already exists.", "session_exists")
-
-
-def get_session(conn: Connection, session_id: str) -> SessionView | None:
-    row = conn.execute(_GET_SESSION, {"b_id": session_id}).mappings().first()
-    return SessionView.from_row(row) if row else None
-
-
-def create_session(
-    tx: Transaction,
-    *,
-    user_id: str,
-    session_id: str | None = None,
-    title: str | None = None,
-    agent_id: str | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> SessionView:
-    values: dict[str, Any] = {
-        "id": session_id or new_id(),
-        "user_id": user_id,
-        "agent_id": agent_id,
-        "title": title,
-        "created_at": now_ms(),
-        "metadata": metadata or {},
-    }
-    if session_id is not None and get_session(tx.conn, session_id) is not None:
-        raise session_exists(session_id)
-    try:
-        tx.conn.execute(_INSERT_SESSION, values)
-    except IntegrityError:
-        raise session_exists(values["id"]) from None
-    return SessionView.from_row(values)
-
-
-def set_title(tx: Transaction, session_id: str, title: str) -> None:
-    tx.conn.execute(_SET_TITLE, {"b_id": session_id, "title": title})
-
-
-def list_recent_sessions(
-    conn: Connection, *, scope: ReadScope, limit: int = 20
-) -> list[SessionView]:
-    """The newest sessions the scope reaches (a `sid` token's: just its own chat)."""
-    query = select(SESSIONS)
-    if scope.user_id is not None:
-        query = query.where(SESSIONS.c.user_id == scope.user_id)
-    if scope.session_id is not None:
-        query = query.where(SESSIONS.c.id == scope.session_id)
-    query = query.order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id.desc()).limit(limit)
-    return [SessionView.from_row(row) for row in conn.execute(query).mappings()]
+_NEWEST_FIRST = (TASKS.c.start_time.desc(), TASKS.c.id.desc())
+_LATEST_TASKS = (
+    select(TASKS)
+    .where(TASKS.c.session_id == bindparam("b_session"))
+    .order_by(*_NEWEST_FIRST)
+    .limit(bindparam("b_limit"))
+)
+_TASKS_BEFORE = (
+    select(TASKS)
+    .where(
+        TASKS.c.session_id == bindparam("b_session"),
+        tuple_(TASKS.c.start_time, TASKS.c.id)
+        < tuple_(bindparam("b_start", type_=BigInteger), bindparam("b_id", type_=String)),
+    )
+    .order_by(*_NEWEST_FIRST)
+    .limit(bindparam("b_limit"))
+)
 
 
 def get_task(conn: Connection, task_id: str) -> TaskView | None:
@@ -144,8 +113,9 @@ def create_task(
     metadata: dict[str, Any] | None = None,
     trace_id: str | None = None,
     cost: float | None = None,
+    agent_type: str | None = None,
 ) -> TaskView:
-    """Store a new turn and raise TaskCreated."""
+    """Store a new turn and raise TaskCreated. A turn stored completed is rendered now."""
     conn = tx.conn
     if task_id is not None and get_task(conn, task_id) is not None:
         raise conflict(f"A task with ID '{task_id}' already exists.", "task_exists")
@@ -168,6 +138,8 @@ def create_task(
         "start_time": started,
         "end_time": started if status in FINISHED_STATUSES else None,
         "metadata": metadata or {},
+        "agent_type": agent_type,
+        **_rendered(status, response_text),
     }
     try:
         conn.execute(_INSERT_TASK, values)
@@ -227,8 +199,19 @@ def change_task(
         current = get_task(tx.conn, task.id) or task
         raise task_finished(current)
     changed = TaskView.from_row(row)
+    if changed.status == "completed":
+        html = _rendered(changed.status, changed.response_text)
+        tx.conn.execute(_SET_HTML, {"b_id": changed.id, **html})
+        changed = replace(changed, **html)
     tx.emit(task_changed(changed))
     return changed
+
+
+def _rendered(status: str, text: str) -> dict[str, Any]:
+    """A completed reply's stored HTML: rendered once, at completion."""
+    if status != "completed":
+        return {"response_html": None, "html_version": None}
+    return {"response_html": render_final(text), "html_version": HTML_VERSION}
 
 
 def annotate_task(
@@ -270,10 +253,25 @@ def add_task_event(
 
 
 def list_tasks(conn: Connection, *, session_id: str) -> list[TaskView]:
+    """The whole transcript, oldest first."""
     return [
         TaskView.from_row(row)
         for row in conn.execute(_LIST_TASKS, {"b_session": session_id}).mappings()
     ]
+
+
+def task_window(
+    conn: Connection, *, session_id: str, limit: int, before: TaskView | None = None
+) -> tuple[list[TaskView], bool]:
+    """Up to `limit` turns, the newest before `before` (else the newest of all), oldest
+    first; and whether earlier turns remain."""
+    params: dict[str, Any] = {"b_session": session_id, "b_limit": limit + 1}
+    statement = _LATEST_TASKS
+    if before is not None:
+        statement = _TASKS_BEFORE
+        params.update(b_start=before.start_time, b_id=before.id)
+    rows = [TaskView.from_row(row) for row in conn.execute(statement, params).mappings()]
+    return rows[:limit][::-1], len(rows) > limit
 
 
 def list_task_events(conn: Connection, *, task_id: str) -> list[dict[str, Any]]:
