@@ -20,8 +20,8 @@ from app.db.migrate import upgrade
 from app.events.domain import DomainEvent
 from app.main import create_app
 from app.web.state import Services
-from tests.mqtt_support import Broker
 from tests import support
+from tests.mqtt_support import Broker
 from tests.support import config_dict, postgres_database
 
 
