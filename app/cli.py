@@ -10,8 +10,6 @@ import sys
 from app.config import Settings, load_settings
 from app.errors import ConfigError
 
-SHUTDOWN_GRACE_SECONDS = 3
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedback-widget")
@@ -95,9 +93,8 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(2)
         print(asyncio.run(_retention(settings)))
         return
-    import uvicorn
-
     from app.main import DatabaseNotMigrated, create_app
+    from app.server import serve
 
     problem = asyncio.run(_unmigrated(settings))
     if problem:
@@ -105,14 +102,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        uvicorn.run(
+        serve(
             create_app(settings, serving=True),
             host=args.host,
             port=args.port,
             log_level=args.log_level,
-            # Live streams never end on their own: give them this long, then close them
-            # (browsers reconnect, to another instance if there is one).
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
     except DatabaseNotMigrated as exc:
         print(f"feedback-widget: {exc}", file=sys.stderr)

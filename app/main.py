@@ -100,6 +100,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             background.append(asyncio.create_task(cleanup, name="data-retention"))
         else:
             log.warning("Data retention is disabled: old feedback and tasks are kept forever.")
+        _app.state.end_live_streams = hub.close_all
         if serving:
             # Everything built so far lives as long as the process. Out of the collector's
             # sight, full collections stop walking it: they stalled requests for ~80 ms

@@ -13,8 +13,16 @@ import jwt
 import pytest
 from bs4 import BeautifulSoup
 
+from app.server import SHUTDOWN_GRACE_SECONDS
 from tests.sse_client import Event, read_events
-from tests.support import config_dict, eventually, running_server, write_config
+from tests.support import (
+    config_dict,
+    eventually,
+    running_server,
+    start_server,
+    stop_server,
+    write_config,
+)
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +199,24 @@ async def test_the_stream_takes_the_token_from_its_url_and_refuses_bad_ones(
                 )
                 (created,) = await next_events(stream, 1)
     assert created.event == "task-created"
+
+
+async def test_shutdown_ends_open_streams_at_once(tmp_path: Path) -> None:
+    """SIGTERM ends every live stream straight away, so the server stops promptly instead of
+    waiting out its grace period for connections that never end on their own."""
+    config = config_dict(database_url=f"sqlite:///{tmp_path / 'stop.db'}")
+    server = start_server(write_config(tmp_path / "stop.yaml", config))
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+            session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+            async with client.stream("GET", f"/chat/{session_id}/events") as response:
+                assert response.status_code == 200
+                started = time.monotonic()
+                server.process.terminate()
+                async for _ in response.aiter_raw():
+                    pass  # the server ends the stream
+                ended = time.monotonic() - started
+        server.process.wait(timeout=10)
+    finally:
+        stop_server(server)
+    assert ended < SHUTDOWN_GRACE_SECONDS / 2

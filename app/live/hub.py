@@ -163,6 +163,13 @@ class LiveHub:
             del self._channels[session_id]
         return len(idle)
 
+    def close_all(self) -> None:
+        """End every client's stream (the server is shutting down): they reconnect elsewhere."""
+        for channel in self._channels.values():
+            for subscriber in channel.subscribers:
+                subscriber.drop()
+            channel.subscribers.clear()
+
     def ping_idle(self, idle_seconds: float) -> int:
         """Ask every client that has been sent nothing for `idle_seconds` to send a ping: one
         sweep for all of them, instead of a timer a client."""
