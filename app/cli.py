@@ -8,6 +8,7 @@ import logging
 import sys
 
 from app.config import Settings, load_settings
+from app.config.loader import find_config
 from app.errors import ConfigError
 
 
@@ -26,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--host", default="127.0.0.1")
             command.add_argument("--port", type=int, default=8000)
             command.add_argument("--log-level", default="info")
+            command.add_argument(
+                "--workers", type=int, default=1, help="processes serving one port (default 1)"
+            )
     return parser
 
 
@@ -93,24 +97,25 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(2)
         print(asyncio.run(_retention(settings)))
         return
-    from app.main import DatabaseNotMigrated, create_app
-    from app.server import serve
+    from app.server import check_workers, serve
 
+    try:
+        check_workers(settings, args.workers)
+    except ConfigError as exc:
+        print(f"feedback-widget: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     problem = asyncio.run(_unmigrated(settings))
     if problem:
         print(f"feedback-widget: {problem}", file=sys.stderr)
         raise SystemExit(2)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    try:
-        serve(
-            create_app(settings, serving=True),
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-        )
-    except DatabaseNotMigrated as exc:
-        print(f"feedback-widget: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    serve(
+        str(find_config(args.config)),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        workers=args.workers,
+    )
 
 
 if __name__ == "__main__":

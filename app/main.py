@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,10 +27,11 @@ from app.events.bus import EventBus
 from app.events.transaction import Writer
 from app.feedback.service import register_keys
 from app.feedback.traces import attach_waiting_feedback
-from app.live.fanout import attach_live_updates
+from app.live.fanout import LiveUpdates
 from app.live.hub import LiveHub
 from app.publishing.setup import start_publishing
 from app.routes import routes
+from app.server import end_streams_on_shutdown
 from app.transcripts.agents import build_agent
 from app.transcripts.runner import TaskRunner
 from app.web.handlers import EXCEPTION_HANDLERS
@@ -76,15 +79,18 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates = build_templates()
         partials = Partials(templates, feedback.enabled, config.agent.name)
         runner = TaskRunner(writer=writer, agent=build_agent(config.agent))
-        attach_live_updates(bus, hub, partials)
+        live = LiveUpdates(hub, partials, config.sse, key_prefix=config.rate_limits.key_prefix)
+        live.attach(bus)
         publishing = start_publishing(config.feedback_publishing, db=db, writer=writer, bus=bus)
         services = Services(
             settings=settings,
+            instance=instance_name(),
             feedback=feedback,
             db=db,
             bus=bus,
             writer=writer,
             hub=hub,
+            live=live,
             runner=runner,
             templates=templates,
             partials=partials,
@@ -96,12 +102,14 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             asyncio.create_task(_ping_idle_clients(hub, config.sse.ping_seconds), name="pinger"),
         ]
         if config.data_retention.enabled:
-            cleanup = retention_loop(writer, config.data_retention)
+            cleanup = retention_loop(writer, config.data_retention, instance=instance_name())
             background.append(asyncio.create_task(cleanup, name="data-retention"))
         else:
             log.warning("Data retention is disabled: old feedback and tasks are kept forever.")
-        _app.state.end_live_streams = hub.close_all
         if serving:
+            background.append(
+                asyncio.create_task(end_streams_on_shutdown(hub.close_all), name="shutdown-watch")
+            )
             # Everything built so far lives as long as the process. Out of the collector's
             # sight, full collections stop walking it: they stalled requests for ~80 ms
             # (measured: listing p99 88 -> 22 ms, and 15% less CPU per request).
@@ -114,6 +122,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await runner.shutdown()
+            await live.stop()
             if publishing is not None:
                 await publishing.stop()
             await db.dispose()
@@ -140,6 +149,11 @@ async def _ping_idle_clients(hub: LiveHub, ping_seconds: float) -> None:
     while True:
         await asyncio.sleep(min(1.0, ping_seconds / 4))
         hub.ping_idle(ping_seconds)
+
+
+def instance_name() -> str:
+    """How this process is named where instances leave a trace (host and process id)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def app_from_environment() -> Starlette:

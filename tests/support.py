@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("FEEDBACK_WIDGET_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_ADMIN_URL = os.environ.get(
     "FEEDBACK_WIDGET_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -104,8 +106,15 @@ def migrate_for(config_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def start_server(config_path: Path, *, migrate: bool = True) -> ServerProcess:
-    """Start `feedback-widget serve` on a free port; return once it answers."""
+def start_server(
+    config_path: Path,
+    *,
+    migrate: bool = True,
+    args: tuple[str, ...] = (),
+    log_level: str = "warning",
+    wait: bool = True,
+) -> ServerProcess:
+    """Start `feedback-widget serve` on a free port; return once it answers (or at once)."""
     if migrate:
         migrate_for(config_path)
     port = free_port()
@@ -114,20 +123,27 @@ def start_server(config_path: Path, *, migrate: bool = True) -> ServerProcess:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "app", "serve", "--config", str(config_path)),
-                *("--port", str(port), "--log-level", "warning"),
+                *("--port", str(port), "--log-level", log_level, *args),
             ],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
+    if wait:
+        wait_until_serving(server)
+    return server
+
+
+def wait_until_serving(server: ServerProcess) -> None:
+    process = server.process
     deadline = time.monotonic() + 20
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
             if httpx.get(f"{server.url}/api/v1/config", timeout=1).status_code == 200:
-                return server
+                return
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
@@ -200,6 +216,22 @@ async def eventually(
 
 # Proving that nothing more arrives: one short wait, once everything expected has arrived.
 QUIET_SECONDS = 0.3
+
+
+@contextmanager
+def postgres_database_sync() -> Iterator[str]:
+    """`postgres_database` for synchronous tests (Playwright's own loop holds this thread)."""
+    name = new_name("fw_test")
+
+    def admin(sql: str) -> None:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, _postgres_admin(sql)).result()
+
+    admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def new_name(prefix: str) -> str:

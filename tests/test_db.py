@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from app.db.engine import (
 )
 from app.db.migrate import pending_revision, upgrade
 from app.db.models import Base
-from tests.support import config_dict, postgres_database, run_cli, write_config
+from tests.support import ROOT, config_dict, postgres_database, run_cli, write_config
 
 
 @pytest.mark.parametrize(
@@ -189,3 +192,35 @@ def test_the_head_revision_the_server_checks_is_the_newest_migration() -> None:
     from app.db.migrate import HEAD_REVISION, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
+
+
+@pytest.mark.parametrize(
+    ("service", "sse", "refused_for"),
+    [
+        ({"database_url": "sqlite:///x.db"}, {"fanout_url": "redis://127.0.0.1:6379/0"}, "SQLite"),
+        ({"service_type": "memory"}, {"fanout_url": "redis://127.0.0.1:6379/0"}, "memory session"),
+        ({"database_url": "postgresql://u@db/fw"}, {}, "memory://"),
+    ],
+)
+def test_several_workers_are_refused_without_shared_parts(
+    tmp_path: Path, service: dict[str, str], sse: dict[str, str], refused_for: str
+) -> None:
+    config = write_config(tmp_path / "w.yaml", config_dict(sse=sse, **service))
+    refused = run_cli("serve", "--config", str(config), "--workers", "2", "--port", "1")
+    assert refused.returncode == 2
+    assert refused_for in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.postgres
+async def test_two_servers_racing_on_an_unmigrated_database_both_refuse(tmp_path: Path) -> None:
+    async with postgres_database() as url:
+        config = write_config(tmp_path / "race.yaml", config_dict(database_url=url))
+        command = [sys.executable, "-m", "app", "serve", "--config", str(config), "--port", "1"]
+        racing = [
+            await asyncio.create_subprocess_exec(*command, cwd=ROOT, stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]
+        outcomes = [await process.communicate() for process in racing]
+    assert [process.returncode for process in racing] == [2, 2]
+    for _out, err in outcomes:
+        assert b"run `feedback-widget migrate`" in err

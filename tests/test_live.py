@@ -117,6 +117,6 @@ async def test_unwatched_sessions_cost_no_rendering(
     session_id = await harness.new_session()
     await harness.completed_task(session_id)
     assert rendered == []  # pushed by an agent platform, open nowhere: nothing rendered
-    harness.services.hub.cursor(session_id)  # a page opens the session
+    await harness.services.live.cursor(session_id)  # a page opens the session
     await harness.completed_task(session_id)
     assert rendered == ["_task.html"]

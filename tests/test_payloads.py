@@ -57,9 +57,10 @@ async def test_a_failing_retention_pass_is_logged_and_not_fatal(
     async def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(retention, "run_retention", broken)
+    monkeypatch.setattr(retention, "run_due_pass", broken)
     with caplog.at_level(logging.ERROR, logger="feedback_widget.retention"):
-        loop = asyncio.create_task(retention_loop(None, DataRetentionSettings()))  # type: ignore[arg-type]
+        settings = DataRetentionSettings()
+        loop = asyncio.create_task(retention_loop(None, settings, instance="test"))  # type: ignore[arg-type]
         await eventually(lambda: bool(caplog.records), what="the failure to be logged")
         assert not loop.done()  # still scheduled for the next interval
         loop.cancel()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path
@@ -13,9 +12,8 @@ import jwt
 import pytest
 
 from tests.conftest import Harness, HarnessFactory
-from tests.support import config_dict, running_server, write_config
+from tests.support import REDIS_URL, config_dict, running_server, write_config
 
-REDIS_URL = os.environ.get("FEEDBACK_WIDGET_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 UNLIMITED = {"per_user": "1000/minute", "per_address": "1000/minute"}
 
 

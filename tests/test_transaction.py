@@ -128,3 +128,32 @@ async def test_a_group_whose_commit_fails_publishes_nothing(
     assert all(isinstance(outcome, Exception) for outcome in outcomes)
     assert created == []
     assert await harness.rows(select(Task.id).where(Task.session_id == session.id)) == []
+
+
+async def test_another_process_holding_the_sqlite_lock_is_a_503_not_a_500(
+    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a second process on the same file can make our writer wait; when it outlasts the
+    busy timeout, the client is told to retry, in the one error shape."""
+    import sqlite3
+    from contextlib import closing
+
+    import app.db.engine as engine
+
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    harness = await make_harness()
+    session_id = await harness.new_session()
+    path = (harness.services.settings.session_service.database_url or "").removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # the other process's write transaction
+        response = await harness.client.post(
+            f"/api/v1/sessions/{session_id}/tasks", json={"request_text": "q"}
+        )
+        other.execute("ROLLBACK")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_busy"
+    assert response.headers["Retry-After"] == "1"
+    retried = await harness.client.post(
+        f"/api/v1/sessions/{session_id}/tasks", json={"request_text": "q"}
+    )
+    assert retried.status_code == 201

@@ -26,13 +26,13 @@ async def health(request: Request) -> Response:
         database = "ok"
     except Exception as exc:
         database = f"unavailable: {type(exc).__name__}"
+    live = svc.live.status()
+    healthy = database == "ok" and live.get("cross_instance", "ok") == "ok"
     body = {
-        "status": "ok" if database == "ok" else "degraded",
+        "status": "ok" if healthy else "degraded",
+        "instance": svc.instance,
         "database": database,
-        "live": {
-            "subscribers": svc.hub.subscriber_count(),
-            "channels": svc.hub.channel_count(),
-        },
+        "live": live,
         "agent_tasks_running": svc.runner.running,
         "outbox": {"publishing_enabled": svc.publishing is not None, **(pending or {})},
     }

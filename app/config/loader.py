@@ -19,12 +19,20 @@ CONFIG_ENV_VAR = "FEEDBACK_WIDGET_CONFIG"
 DEFAULT_CONFIG_PATH = "shared_config.yaml"
 
 
+def find_config(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Path:
+    """The config file: `--config`, else $FEEDBACK_WIDGET_CONFIG, else shared_config.yaml."""
+    env = os.environ if env is None else env
+    return Path(path or env.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+
+
 def load_settings(
     path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
     """Read, substitute and validate a config file. Raises ConfigError with one line per fault."""
     env = os.environ if env is None else env
-    config_path = Path(path or env.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+    config_path = find_config(path, env)
     try:
         raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     except OSError as exc:

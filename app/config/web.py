@@ -45,6 +45,26 @@ class SSESettings(Frozen):
     replay_buffer_size: int = Field(
         256, ge=1, description="Events kept per session for `Last-Event-ID` replay."
     )
+    fanout_url: str = Field(
+        "memory://",
+        description="`memory://` (one process) or `redis://host:port/db` (`rediss://` for TLS): "
+        "where live events meet, so every instance's pages hear every instance's writes.",
+    )
+
+    @field_validator("fanout_url")
+    @classmethod
+    def _fanout(cls, url: str) -> str:
+        if url == "memory://":
+            return url
+        scheme, _, rest = url.partition("://")
+        if scheme not in ("redis", "rediss") or not rest:
+            raise ValueError("must be memory:// or a redis://host:port/db URL")
+        return url
+
+    @property
+    def shared(self) -> bool:
+        """Whether live events travel between instances (Redis) or stay in this process."""
+        return self.fanout_url != "memory://"
 
 
 class EmbedSettings(Frozen):

@@ -16,6 +16,8 @@ another process wrote in between.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +26,12 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from app.config.services import SessionServiceSettings
+from app.errors import APIError
 
 T = TypeVar("T")
 Work = Callable[[Connection], T]
@@ -115,7 +119,16 @@ class SQLiteDatabase:
 
     async def read(self, work: Work[T]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._read_here, work)
+        try:
+            return await loop.run_in_executor(self._readers, self._read_here, work)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            raise busy(exc) or exc from None
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """One instance at a time may hold `name`. A SQLite file has one writer, and the
+        scheduled job's own record (written through it) is what keeps instances apart."""
+        yield True
 
     async def in_writer_thread(self, work: Work[T]) -> T:
         """Run `work` on the write connection, in the writer thread; it manages the
@@ -131,6 +144,22 @@ class SQLiteDatabase:
                 conn.close()
             self._opened.clear()
         self.engine.dispose()
+
+
+def busy(exc: BaseException) -> APIError | None:
+    """SQLite's lock still held by another process after the busy timeout: a 503 to retry,
+    not a 500. (Only several processes on one file can get here; this process's writes all
+    go through its one writer thread.)"""
+    # SQLAlchemy's wrapper, or pysqlite's own (BEGIN and savepoints go to the DBAPI directly).
+    locked = isinstance(exc, OperationalError | sqlite3.OperationalError)
+    if locked and "database is locked" in str(exc):
+        return APIError(
+            503,
+            "database_busy",
+            "The database is busy; please try again in a moment.",
+            headers={"Retry-After": "1"},
+        )
+    return None
 
 
 def ping(conn: Connection) -> None:
@@ -182,6 +211,21 @@ class PostgresDatabase:
     async def transaction(self, work: Work[T]) -> T:
         async with self.engine.begin() as conn:
             return await conn.run_sync(work)
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Whether this instance holds `name` (a PostgreSQL advisory lock) for the block; it
+        is held by a connection of its own, outside any transaction, and let go after."""
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        async with self.engine.connect() as conn:
+            held = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+            await conn.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    await conn.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -239,6 +239,16 @@ class OutboxEvent(Base):
     )
 
 
+class ScheduledJob(Base):
+    """When a scheduled job (data retention) last ran, and where: instances share it."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_ms: Mapped[int] = mapped_column(BigInteger)
+    ran_by: Mapped[str] = mapped_column(String(255))
+
+
 # The tables, for Core statements in the store modules.
 SESSIONS = cast(Table, ChatSession.__table__)
 TASKS = cast(Table, Task.__table__)
@@ -247,3 +257,4 @@ FEEDBACK = cast(Table, Feedback.__table__)
 FEEDBACK_KEYS = cast(Table, FeedbackKey.__table__)
 FEEDBACK_TOKENS = cast(Table, FeedbackToken.__table__)
 OUTBOX = cast(Table, OutboxEvent.__table__)
+SCHEDULED_JOBS = cast(Table, ScheduledJob.__table__)

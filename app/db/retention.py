@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from app.clock import now_ms
 from app.config.publishing import DataRetentionSettings
-from app.db.models import Feedback, OutboxEvent, Task, TaskEvent
+from app.db.models import SCHEDULED_JOBS, Feedback, OutboxEvent, Task, TaskEvent
 from app.events.transaction import Writer
 
 log = logging.getLogger("feedback_widget.retention")
@@ -97,12 +97,53 @@ async def run_retention(
     )
 
 
-async def retention_loop(writer: Writer, settings: DataRetentionSettings) -> None:
-    """Run a pass now and then every cleanup interval; failures are logged, never raised."""
+JOB = "data-retention"
+# A pass is due when the last one, by any instance, is older than this share of the interval,
+# so instances started at different moments still run one pass an interval between them.
+DUE_AFTER_SHARE = 0.9
+
+
+def _claim_if_due(conn: Connection, *, now: int, interval_ms: int, instance: str) -> bool:
+    """Record that `instance` runs the pass now, unless one ran within the interval."""
+    last = conn.scalar(select(SCHEDULED_JOBS.c.last_run_ms).where(SCHEDULED_JOBS.c.name == JOB))
+    if last is not None and now - last < interval_ms * DUE_AFTER_SHARE:
+        return False
+    values = {"last_run_ms": now, "ran_by": instance}
+    if last is None:
+        conn.execute(insert(SCHEDULED_JOBS).values(name=JOB, **values))
+    else:
+        conn.execute(update(SCHEDULED_JOBS).where(SCHEDULED_JOBS.c.name == JOB).values(values))
+    return True
+
+
+async def run_due_pass(
+    writer: Writer, settings: DataRetentionSettings, *, instance: str
+) -> RetentionCounts | None:
+    """The pass, if it is due and no other instance is running it (or just ran it)."""
+    interval_ms = int(settings.cleanup_interval_hours * 3_600_000)
+    async with writer.db.exclusive(JOB) as ours:
+        if not ours:
+            log.debug("data retention: another instance is running this pass; skipped")
+            return None
+        due = await writer.run(
+            lambda tx: _claim_if_due(
+                tx.conn, now=now_ms(), interval_ms=interval_ms, instance=instance
+            )
+        )
+        if not due:
+            log.debug("data retention: another instance ran this pass recently; skipped")
+            return None
+        return await run_retention(writer, settings)
+
+
+async def retention_loop(writer: Writer, settings: DataRetentionSettings, *, instance: str) -> None:
+    """A pass now (if due) and then every cleanup interval, by one instance of however many
+    share the database; failures are logged, never raised."""
     while True:
         try:
-            counts = await run_retention(writer, settings)
-            log.info("data retention pass: %s", counts)
+            counts = await run_due_pass(writer, settings, instance=instance)
+            if counts is not None:
+                log.info("data retention pass: %s", counts)
         except Exception:
             log.exception("data retention pass failed; will try again next interval")
         await asyncio.sleep(settings.cleanup_interval_hours * 3600)

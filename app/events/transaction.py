@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
-from app.db.engine import PostgresDatabase, SQLiteDatabase, sqlite_transaction
+from app.db.engine import PostgresDatabase, SQLiteDatabase, busy, sqlite_transaction
 from app.events.bus import EventBus
 from app.events.domain import DomainEvent
 
@@ -102,8 +102,9 @@ class Writer:
                 try:
                     await db.in_writer_thread(partial(self._commit_group, group=group))
                 except Exception as exc:  # the commit itself failed: none of them is stored
+                    failure = busy(exc) or exc
                     for queued in group:
-                        queued.error = queued.error or exc
+                        queued.error = queued.error or failure
                 for queued in group:
                     if queued.future.done():
                         continue

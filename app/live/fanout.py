@@ -1,39 +1,116 @@
-"""Turns domain events into rendered partials on the live hub, once per event."""
+"""Domain events to open pages: the bus listener, the cursor a page starts from, the streams.
+
+With `memory://` fan-out the hub numbers and buffers events itself. With Redis, every update
+goes through Redis (`redis_relay.py`) and comes back to every instance, which renders it for
+its own watchers only. Either way an update is rendered at most once per instance.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
+from app.config.web import SSESettings
 from app.events.bus import EventBus
-from app.events.domain import DomainEvent, FeedbackSubmitted, TaskCreated
-from app.live.hub import LiveHub
+from app.events.domain import DomainEvent
+from app.live.hub import LiveHub, LiveMessage, Subscriber, encode
+from app.live.redis_relay import RedisRelay
+from app.live.update import LiveUpdate
 from app.web.rendering import Partials
 
-TASK_CREATED = "task-created"
-TRANSCRIPT = "transcript"
 
+class LiveUpdates:
+    def __init__(
+        self, hub: LiveHub, partials: Partials, settings: SSESettings, *, key_prefix: str
+    ) -> None:
+        self.hub = hub
+        self.partials = partials
+        self.relay: RedisRelay | None = None
+        if settings.shared:
+            self.relay = RedisRelay(
+                settings.fanout_url,
+                prefix=key_prefix,
+                buffer_size=settings.replay_buffer_size,
+                deliver=self._arrived,
+                deliver_here=self._here,
+                resubscribed=hub.close_all,
+            )
 
-def reply_event(task_id: str) -> str:
-    return f"reply-{task_id}"
+    def attach(self, bus: EventBus) -> None:
+        bus.subscribe(self._on_event)
+        if self.relay is not None:
+            self.relay.start()
 
+    async def stop(self) -> None:
+        if self.relay is not None:
+            await self.relay.stop()
 
-def feedback_event(task_id: str) -> str:
-    return f"feedback-{task_id}"
+    def render(self, update: LiveUpdate) -> str:
+        if update.kind == "task":
+            return self.partials.task(update.task)
+        if update.kind == "feedback":
+            return self.partials.feedback_controls(update.task)
+        return self.partials.reply(update.task)
 
+    def _message(self, update: LiveUpdate, event_id: str) -> LiveMessage:
+        data = self.render(update)
+        return LiveMessage(event_id, 0, update.name, data, encode(update.name, data, event_id))
 
-def attach_live_updates(bus: EventBus, hub: LiveHub, partials: Partials) -> Callable[[], None]:
-    def on_event(event: DomainEvent) -> None:
-        task = event.task
-        if task is None or not hub.watching(task.session_id):
-            return  # no page or stream has this session open here: nothing to render for
+    def _on_event(self, event: DomainEvent) -> None:
+        update = LiveUpdate.of(event)
+        if update is None:
+            return
+        if self.relay is not None:
+            self.relay.send(update)
+        elif self.hub.watching(update.session_id):  # nothing to render for otherwise
+            data = self.render(update)
+            self.hub.publish(update.session_id, update.name, data, supersedes=update.supersedes)
 
-        if isinstance(event, TaskCreated):
-            hub.publish(task.session_id, TASK_CREATED, partials.task(task))
-        elif isinstance(event, FeedbackSubmitted):
-            controls = partials.feedback_controls(task)
-            hub.publish(task.session_id, feedback_event(task.id), controls, supersedes=True)
-        else:
-            reply = partials.reply(task)
-            hub.publish(task.session_id, reply_event(task.id), reply, supersedes=True)
+    def _arrived(self, session_id: str, event_id: str, update: LiveUpdate | None) -> None:
+        """From Redis: any instance's update (or resync marker) for a session."""
+        if update is None:
+            # Events of this session were lost while Redis was out: its clients reconnect,
+            # replay from the stream, meet the marker, and resync.
+            self.hub.drop_session(session_id)
+        elif self.hub.watching(session_id):
+            self.hub.deliver(session_id, self._message(update, event_id))
 
-    return bus.subscribe(on_event)
+    def _here(self, update: LiveUpdate, event_id: str) -> None:
+        """Ours, straight to our own pages, while Redis does not bring it back to us."""
+        if self.hub.watching(update.session_id):
+            self.hub.deliver(update.session_id, self._message(update, event_id))
+
+    async def cursor(self, session_id: str) -> str:
+        """The id of the newest event: a page rendered now replays everything after it."""
+        self.hub.touch(session_id)
+        if self.relay is not None:
+            shared = await self.relay.cursor(session_id)
+            if shared is not None:
+                return shared
+        return self.hub.local_cursor()
+
+    async def subscribe(self, session_id: str, last_event_id: str | None) -> Subscriber:
+        if self.relay is None:
+            return self.hub.subscribe(session_id, last_event_id)
+        missed: list[LiveMessage] | None = []
+        if last_event_id:
+            limit = self.hub.queue_size
+            found = await self.relay.missed(session_id, last_event_id, limit)
+            missed = None if found is None else self._latest_states(found)
+        return self.hub.attach(session_id, missed)
+
+    def _latest_states(self, found: list[tuple[str, LiveUpdate]]) -> list[LiveMessage]:
+        """Replay in order, but of updates that carry a whole state only the newest."""
+        newest = {update.name: event_id for event_id, update in found if update.supersedes}
+        return [
+            self._message(update, event_id)
+            for event_id, update in found
+            if not update.supersedes or newest[update.name] == event_id
+        ]
+
+    def status(self) -> dict[str, Any]:
+        shared = self.relay.status() if self.relay is not None else {"fanout": "memory"}
+        return {
+            "subscribers": self.hub.subscriber_count(),
+            "channels": self.hub.channel_count(),
+            **shared,
+        }

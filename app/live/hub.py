@@ -1,7 +1,9 @@
 """Per-session live event fan-out with bounded client buffers and a replay buffer.
 
-Event ids are `<boot>-<seq>`: a client reconnecting with a Last-Event-ID from an earlier
-process (or older than the buffer) is told to resync instead of silently missing events.
+With one process (`memory://` fan-out) the hub numbers events itself: ids are `<boot>-<seq>`,
+so a client reconnecting with a Last-Event-ID from an earlier process (or older than the
+buffer) is told to resync instead of silently missing events. With Redis fan-out the ids
+come from Redis and so does replay (`app/live/redis_relay.py`); the hub then only delivers.
 
 An event is encoded once, as Server-Sent Events bytes (sse-starlette's encoder), however many
 clients receive it. A client is a small object: a deque of pending messages and one future
@@ -84,10 +86,18 @@ class LiveHub:
         self._buffer_size = replay_buffer_size
         self._channels: dict[str, _Channel] = {}
 
+    @property
+    def queue_size(self) -> int:
+        return self._queue_size
+
+    def touch(self, session_id: str) -> None:
+        """A page of this session is open here: keep its events from now on."""
+        self._channel(session_id).last_activity = time.monotonic()
+
     def cursor(self, session_id: str) -> str:
         """The id of the newest event; a page rendered now replays everything after it."""
-        self._channel(session_id).last_activity = time.monotonic()
-        return f"{self.boot}-{self._last_seq}"
+        self.touch(session_id)
+        return self.local_cursor()
 
     def watching(self, session_id: str) -> bool:
         """Whether anything here would keep an event of this session (an open page or stream)."""
@@ -122,17 +132,40 @@ class LiveHub:
                 channel.subscribers.discard(subscriber)
                 subscriber.drop()
 
+    def deliver(self, session_id: str, message: LiveMessage) -> None:
+        """Hand an event numbered elsewhere (Redis) to this process's clients of the session."""
+        channel = self._channels.get(session_id)
+        if channel is None:
+            return
+        channel.last_activity = time.monotonic()
+        for subscriber in list(channel.subscribers):
+            if not subscriber.push(message):
+                channel.subscribers.discard(subscriber)
+                subscriber.drop()
+
     def subscribe(self, session_id: str, last_event_id: str | None) -> Subscriber:
         channel = self._channel(session_id)
+        missed = self._missed(channel, last_event_id) if last_event_id else []
+        return self.attach(session_id, missed)
+
+    def attach(self, session_id: str, missed: list[LiveMessage] | None) -> Subscriber:
+        """A new client of the session, given what it missed (None: it must resync)."""
+        channel = self._channel(session_id)
         subscriber = Subscriber(session_id, self._queue_size)
-        if last_event_id:
-            missed = self._missed(channel, last_event_id)
-            if missed is None or len(missed) >= self._queue_size:
-                subscriber.resync = True
-            else:
-                subscriber.pending.extend(missed)
+        if missed is None or len(missed) >= self._queue_size:
+            subscriber.resync = True
+        else:
+            subscriber.pending.extend(missed)
         channel.subscribers.add(subscriber)
         return subscriber
+
+    def drop_session(self, session_id: str) -> None:
+        """End the streams of one session's clients: they reconnect and replay (or resync)."""
+        channel = self._channels.get(session_id)
+        if channel is not None:
+            for subscriber in channel.subscribers:
+                subscriber.drop()
+            channel.subscribers.clear()
 
     def _missed(self, channel: _Channel, last_event_id: str) -> list[LiveMessage] | None:
         boot, _, seq_text = last_event_id.partition("-")
@@ -191,3 +224,6 @@ class LiveHub:
 
     def channel_count(self) -> int:
         return len(self._channels)
+
+    def local_cursor(self) -> str:
+        return f"{self.boot}-{self._last_seq}"

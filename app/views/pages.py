@@ -123,7 +123,7 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
     identity = end_user(request)
     session_id = request.path_params["session_id"]
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
-    cursor = svc.hub.cursor(session_id)
+    cursor = await svc.live.cursor(session_id)
     window = read_window(
         identity, session_id, request.query_params.get("before"), svc.config.widget.turns_per_page
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from app.live.fanout import TRANSCRIPT
 from app.live.hub import encode
 from app.live.stream import LiveStream
+from app.live.update import TRANSCRIPT
 from app.transcripts.access import owned_session
 from app.transcripts.store import task_window
 from app.web.credentials import end_user
@@ -20,11 +20,11 @@ async def session_events(request: Request) -> LiveStream:
     # Opening a stream costs one small indexed read: is this the caller's session?
     await svc.db.read(lambda conn: owned_session(conn, identity, session_id))
     last_event_id = request.headers.get("last-event-id") or request.query_params.get("after")
-    subscriber = svc.hub.subscribe(session_id, last_event_id)
+    subscriber = await svc.live.subscribe(session_id, last_event_id)
     first = b""
     if subscriber.resync:
         # The missed events are gone; send the whole transcript as it stands instead.
-        cursor = svc.hub.cursor(session_id)
+        cursor = await svc.live.cursor(session_id)
         turns = svc.config.widget.turns_per_page
         try:
             tasks, has_earlier = await svc.db.read(

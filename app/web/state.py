@@ -13,6 +13,7 @@ from app.config import AppConfig, FeedbackAvailability, Settings
 from app.db.engine import PostgresDatabase, SQLiteDatabase
 from app.events.bus import EventBus
 from app.events.transaction import Writer
+from app.live.fanout import LiveUpdates
 from app.live.hub import LiveHub
 from app.publishing.setup import Publishing
 from app.transcripts.runner import TaskRunner
@@ -23,11 +24,13 @@ from app.web.rendering import Partials
 @dataclass(frozen=True, kw_only=True)
 class Services:
     settings: Settings
+    instance: str  # host:pid, where this process leaves a trace
     feedback: FeedbackAvailability
     db: SQLiteDatabase | PostgresDatabase
     bus: EventBus
     writer: Writer
     hub: LiveHub
+    live: LiveUpdates
     runner: TaskRunner
     templates: Jinja2Templates
     partials: Partials
