@@ -6,7 +6,7 @@ CONFIG ?= shared_config.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install migrate test-tools screenshots bench clean
+.PHONY: run test lint install migrate test-tools screenshots bench bench-instances clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ lint: install
 
 bench: install
 	$(BIN)/python scripts/bench.py
+
+bench-instances: install
+	$(BIN)/python scripts/bench_instances.py
 
 screenshots: install test-tools
 	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py
