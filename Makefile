@@ -6,18 +6,25 @@ CONFIG ?= shared_config.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install migrate test-tools screenshots bench bench-instances clean
+.PHONY: run test lint install install-test migrate test-tools screenshots bench bench-instances bench-agents clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall whenever pyproject.toml changes.
+# Reinstall whenever pyproject.toml changes. `make run` needs the server alone; lint and
+# tests need the test extra too (its llama-cpp-python builds once, about 13 minutes).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 migrate: install
 	$(BIN)/feedback-widget migrate --config $(CONFIG)
@@ -25,23 +32,26 @@ migrate: install
 run: migrate
 	$(BIN)/feedback-widget serve --config $(CONFIG) --host $(HOST) --port $(PORT)
 
-test-tools: install
+test-tools: install-test
 	./scripts/ensure-test-tools.sh
 	./scripts/install-sdk-clients.sh
 
-test: install test-tools
+test: install-test test-tools
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: install
+bench: install-test
 	$(BIN)/python scripts/bench.py
 
-bench-instances: install
+bench-instances: install-test
 	$(BIN)/python scripts/bench_instances.py
+
+bench-agents: install-test
+	$(BIN)/python scripts/bench_agents.py
 
 screenshots: install test-tools
 	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py

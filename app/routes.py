@@ -74,6 +74,13 @@ def page_routes() -> list[BaseRoute]:
             methods=["POST"],
             middleware=[spends("feedback")],
         ),
+        Route(f"{chat}/tasks/{{task_id}}/stop", forms.stop_turn, methods=["POST"]),
+        Route(
+            f"{chat}/tasks/{{task_id}}/retry",
+            forms.retry_turn,
+            methods=["POST"],
+            middleware=[spends("messages")],
+        ),
         Route(f"{chat}/events", stream.session_events, name="events"),
         Route(f"{chat}/earlier", pages.earlier_turns),
         Route("/demo/host", pages.demo_host),
@@ -93,6 +100,7 @@ def routes(config: AppConfig) -> list[BaseRoute]:
         ),
         compat_mount(),
         Route("/openapi.json", openapi_json),
+        Route("/static/code.css", pages.code_css),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount(
             "",

@@ -40,6 +40,8 @@
     iframe.style.display = "block";
     iframe.style.height = autoHeight ? (options.minHeight || 320) + "px" : options.height;
     if (autoHeight) iframe.setAttribute("scrolling", "no");
+    // The Copy button on code blocks writes to the clipboard, which a frame may do only if allowed.
+    iframe.setAttribute("allow", "clipboard-write");
     container.appendChild(iframe);
 
     function onMessage(event) {

@@ -93,8 +93,46 @@
     if (cancel) {
       event.preventDefault();
       cancel.closest("dialog").close();
+      return;
     }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) copyCode(copy);
   });
+
+  // --- Code blocks ---------------------------------------------------------------------------
+  function copied(button, ok) {
+    button.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+    if (ok) button.setAttribute("data-copied", ""); else button.removeAttribute("data-copied");
+    window.setTimeout(function () {
+      button.textContent = "Copy";
+      button.removeAttribute("data-copied");
+    }, 2000);
+  }
+
+  function copyCode(button) {
+    var code = $("pre", button.closest(".code-block"));
+    if (!code) return;
+    var text = code.textContent;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(button, true); }, function () { fallbackCopy(button, code); });
+    } else {
+      fallbackCopy(button, code);
+    }
+  }
+
+  // Without the clipboard API (a plain-http page, a frame not allowed clipboard-write), copy
+  // the selection instead; if even that is refused the code stays selected for Ctrl+C.
+  function fallbackCopy(button, code) {
+    var range = document.createRange();
+    range.selectNodeContents(code);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    if (ok) selection.removeAllRanges();
+    copied(button, ok);
+  }
 
   document.addEventListener("close", function (event) {
     if (event.target.id !== "feedback-dialog") return;
@@ -130,6 +168,10 @@
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
+    if (event.detail.successful && form && form.querySelector && form.querySelector("[data-retry]")) {
+      scrollToEnd();  // the retried turn was added at the end
+      return;
+    }
     if (!event.detail.successful || !form || form.id !== "composer") return;
     form.reset();
     showError(form, "");

@@ -21,6 +21,13 @@ from app.events.domain import DomainEvent
 from app.main import create_app
 from app.web.state import Services
 from tests import support
+from tests.agent_support import (
+    LLAMA_API_KEY,
+    LLAMA_MODEL_NAME,
+    AgentProcess,
+    start_llama,
+    start_test_agent,
+)
 from tests.mqtt_support import Broker
 from tests.support import config_dict, postgres_database
 
@@ -150,3 +157,37 @@ async def postgres_url() -> AsyncIterator[str]:
         finally:
             await db.dispose()
         yield url
+
+
+@pytest.fixture(scope="session")
+def llama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
+    """llama.cpp's OpenAI-compatible server with SmolLM2-135M, shared by the tests that need a
+    real model (started once: loading the model is most of its cost). It checks an API key."""
+    server = start_llama(tmp_path_factory.mktemp("llama"))
+    # One completion first, so every later request's log line reports a prompt prefix.
+    httpx.post(
+        f"{server.url}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {LLAMA_API_KEY}"},
+        json={
+            "model": LLAMA_MODEL_NAME,
+            "messages": [{"role": "user", "content": "Hi"}],
+            "max_tokens": 2,
+        },
+        timeout=60,
+    ).raise_for_status()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def a2a_agent(tmp_path: Path) -> Iterator[AgentProcess]:
+    server = start_test_agent("a2a_agent", tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def agui_agent(tmp_path: Path) -> Iterator[AgentProcess]:
+    server = start_test_agent("agui_agent", tmp_path)
+    yield server
+    server.stop()

@@ -78,7 +78,36 @@ def test_unset_variable_without_default_names_variable_and_path() -> None:
         ),
         (
             lambda d: d["apps"][0]["app_config"]["agent"].update(type="gpt"),
-            "apps[0].app_config.agent.type: Input should be 'echo' (got 'gpt')",
+            "apps[0].app_config.agent.type: must be one of echo, openai, a2a, agui (got 'gpt')",
+        ),
+        (
+            lambda d: d["apps"][0]["app_config"].update(agent={"type": "openai", "model": "m"}),
+            "apps[0].app_config.agent.base_url: required key is missing",
+        ),
+        (
+            lambda d: d["apps"][0]["app_config"].update(
+                agent={"type": "openai", "base_url": "localhost:8080/v1", "model": "m"}
+            ),
+            "apps[0].app_config.agent.base_url: must be an http:// or https:// URL "
+            "(got 'localhost:8080/v1')",
+        ),
+        (
+            lambda d: d["apps"][0]["app_config"].update(
+                agent={"type": "openai", "base_url": "http://x/v1", "model": "m", "top_p": 1}
+            ),
+            "apps[0].app_config.agent.top_p: unknown key (value 1)",
+        ),
+        (
+            lambda d: d["apps"][0]["app_config"].update(
+                agent={"type": "a2a", "url": "http://x", "headers": {"X-Key": 5}}
+            ),
+            "apps[0].app_config.agent.headers.X-Key: Input should be a valid string (got 5)",
+        ),
+        (
+            lambda d: d["apps"][0]["app_config"].update(
+                agent={"type": "agui", "url": "http://x", "timeout_seconds": 0}
+            ),
+            "apps[0].app_config.agent.timeout_seconds: Input should be greater than 0 (got 0)",
         ),
         (
             lambda d: d["services"]["session_service"].update(database_url="mysql://x/y"),
@@ -140,7 +169,7 @@ def test_cli_reports_config_errors_in_one_line_with_exit_code_2(tmp_path: Path) 
         assert result.returncode == 2
         assert result.stderr.strip().splitlines() == [
             "feedback-widget: config error: apps[0].app_config.agent.type: "
-            "Input should be 'echo' (got 'gpt')"
+            "must be one of echo, openai, a2a, agui (got 'gpt')"
         ]
         assert "Traceback" not in result.stderr
 

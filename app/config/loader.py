@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.config.agent import AGENT_TYPES
 from app.config.envsubst import format_path, substitute
 from app.config.schema import Settings
 from app.config.web import MIN_SECRET_BYTES
@@ -83,7 +84,19 @@ def _check_across_keys(settings: Settings) -> None:
 
 
 def _describe(error: Any) -> str:
-    path = format_path(tuple(error["loc"]))
+    loc = list(error["loc"])
+    # A discriminated union (the agent) puts the chosen type's tag into the location.
+    loc = [
+        part
+        for n, part in enumerate(loc)
+        if not (n and loc[n - 1] == "agent" and part in AGENT_TYPES)
+    ]
+    if error["type"] == "union_tag_invalid":
+        path = format_path((*loc, "type"))
+        return (
+            f"{path}: must be one of {', '.join(AGENT_TYPES)} (got {error['input'].get('type')!r})"
+        )
+    path = format_path(tuple(loc))
     value = error.get("input")
     shown = repr(value)
     if len(shown) > 80:

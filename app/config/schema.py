@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, field_validator
 
-from app.config.agent import AgentSettings
+from app.config.agent import AgentSettings, EchoAgentSettings
 from app.config.base import Frozen
 from app.config.feedback import CompatSettings, FeedbackKeySettings, FeedbackTokenSettings
 from app.config.publishing import DataRetentionSettings, FeedbackPublishingSettings
@@ -32,7 +32,9 @@ class AppConfig(Frozen):
     session_service: SessionServiceSettings | None = Field(
         None, description="Overrides `services.session_service` for this app."
     )
-    agent: AgentSettings = Field(default_factory=AgentSettings, description="The chat agent.")
+    agent: AgentSettings = Field(
+        default_factory=EchoAgentSettings, description="The agent that answers chat messages."
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
     sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
     widget: WidgetSettings = Field(default_factory=WidgetSettings, description="The chat page.")

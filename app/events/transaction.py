@@ -106,12 +106,14 @@ class Writer:
                     for queued in group:
                         queued.error = queued.error or failure
                 for queued in group:
+                    # A committed unit's events go out even if its caller stopped waiting.
+                    if queued.error is None:
+                        self._publish(queued.events)
                     if queued.future.done():
                         continue
                     if queued.error is not None:
                         queued.future.set_exception(queued.error)
                     else:
-                        self._publish(queued.events)
                         queued.future.set_result(queued.result)
         finally:
             self._drainer = None

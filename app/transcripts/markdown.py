@@ -1,43 +1,74 @@
-"""Agent Markdown to safe HTML: markdown-it-py renders, nh3 sanitises what comes out.
+"""Agent Markdown to safe HTML: markdown-it-py renders, Pygments highlights fenced code,
+nh3 sanitises what comes out.
 
 A finished reply is rendered once, when it completes, and its HTML is stored with the
-renderer's version (`HTML_VERSION`). Pages use the stored HTML unless it was made by another
-version (the sanitiser or the parser changed); text still streaming is rendered as it is
-shown, and a small cache keeps the last few renders of it.
+renderer's version (`HTML_VERSION`). Only then is code highlighted and given a Copy button.
+Pages use the stored HTML unless it was made by another version (the sanitiser, the parser
+or the highlighter changed); text still streaming is rendered plainly as it is shown, and a
+small cache keeps the last few renders of it.
+
+Highlighting is class names only (`<span class="k">`): the colours are a stylesheet
+(`code_stylesheet`), so no inline style is ever needed and the CSP stays as it is.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import lru_cache
+from html import escape
 from importlib.metadata import version
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
-# Bump the last part when our own rules (tags, attributes) change.
-HTML_VERSION = f"mdit{version('markdown-it-py')}+nh3{version('nh3')}+r1"
+# Bump the last part when our own rules (tags, attributes, wrapping) change.
+HTML_VERSION = f"mdit{version('markdown-it-py')}+nh3{version('nh3')}+pyg{version('pygments')}+r2"
 _TAGS = {
-    "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+    "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote", "span",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+# Pygments' token classes and nothing else: a class can only pick a colour.
+_CLASSES = {"span": {name for name in STANDARD_TYPES.values() if name}}
 _URL_SCHEMES = {"http", "https", "mailto"}
 CACHEABLE_CHARS = 16_384
+CODE_BLOCK = (
+    '<div class="code-block">{}<button type="button" class="copy" data-copy>Copy</button></div>'
+)
+_PRE = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+_FORMATTER = HtmlFormatter(nowrap=True)
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def _highlighted(code: str, lang: str, _attrs: str) -> str:
+    """Fenced code in the language its fence names; unnamed or unknown stays plain (guessing
+    is slow and often wrong)."""
+    try:
+        lexer = get_lexer_by_name(lang.strip()) if lang.strip() else None
+    except ClassNotFound:
+        lexer = None
+    return highlight(code, lexer, _FORMATTER) if lexer is not None else escape(code)
+
+
+@lru_cache(maxsize=2)
+def _parser(*, final: bool) -> MarkdownIt:
     # Raw HTML in the source is shown as text, never passed through.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
-        ["table", "strikethrough"]
-    )
+    options = {"html": False, "linkify": False, "highlight": _highlighted if final else None}
+    return MarkdownIt("commonmark", options).enable(["table", "strikethrough"])
 
 
 def render_final(source: str) -> str:
-    """The stored HTML of a completed reply."""
-    return _sanitise(_parser().render(source))
+    """The stored HTML of a completed reply: highlighted code, each block with Copy."""
+    clean = _sanitise(_parser(final=True).render(source))
+    # The button goes in after sanitising: it is ours, and the source could never make one.
+    return _PRE.sub(lambda match: CODE_BLOCK.format(match.group(0)), clean)
 
 
 def reply_html(text: str, stored: str | None, stored_version: str | None) -> Markup:
@@ -50,12 +81,12 @@ def reply_html(text: str, stored: str | None, stored_version: str | None) -> Mar
 def render_markdown(source: str) -> Markup:
     if len(source) <= CACHEABLE_CHARS:
         return _render_cached(source)
-    return Markup(_sanitise(_parser().render(source)))
+    return Markup(_sanitise(_parser(final=False).render(source)))
 
 
 @lru_cache(maxsize=512)
 def _render_cached(source: str) -> Markup:
-    return Markup(_sanitise(_parser().render(source)))
+    return Markup(_sanitise(_parser(final=False).render(source)))
 
 
 def _sanitise(html: str) -> str:
@@ -63,6 +94,21 @@ def _sanitise(html: str) -> str:
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        allowed_classes=_CLASSES,
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+@lru_cache(maxsize=1)
+def code_stylesheet() -> str:
+    """The colours of highlighted code, light and dark, as the widget's themes are."""
+    light = HtmlFormatter(style="default")
+    dark = HtmlFormatter(style="github-dark")
+    rules = ["/* Generated from Pygments' styles; see app/transcripts/markdown.py. */"]
+    for formatter, scope in ((light, ".code-block pre"), (dark, ".theme-dark .code-block pre")):
+        # Pygments' stubs leave these untyped; both return one rule per line.
+        background: Callable[[str], list[str]] = formatter.get_background_style_defs
+        tokens: Callable[[str], list[str]] = formatter.get_token_style_defs
+        rules += background(scope) + tokens(scope)
+    return "\n".join(rules) + "\n"

@@ -1,8 +1,12 @@
 """Runs the agent for a task in the background and records what happens to it.
 
-Streamed text is committed (and so published) at most every FLUSH_SECONDS, so a
-fast agent costs a bounded number of writes per second while a reload mid-stream
-still shows the text so far.
+Streamed text is committed (and so published) at most every FLUSH_SECONDS, and within
+FLUSH_SECONDS of arriving even when the agent then pauses: a model streaming 50 tokens a
+second costs ten writes a second, not fifty, and a reload mid-stream shows the text so far.
+
+A job ends one of three ways: the agent finishes (`completed`), fails (`failed`, with its
+one-line message), or is stopped (`cancelled`, keeping the text so far). Stopping a job
+cancels the agent's iteration, which closes the upstream request.
 """
 
 from __future__ import annotations
@@ -10,90 +14,162 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import aclosing
+from dataclasses import dataclass, field
 
 from app.events.snapshots import TaskView
 from app.events.transaction import Writer
-from app.transcripts import service
-from app.transcripts.agents import Agent, AgentError, AgentRequest, Turn
+from app.transcripts import turns
+from app.transcripts.agents import Agent, AgentError, AgentRequest, ModelReported, Turn
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.05
+FLUSH_SECONDS = 0.1
 INTERRUPTED = "The server stopped before the agent finished."
+UNEXPECTED = "The agent failed unexpectedly."
+
+
+@dataclass
+class _Job:
+    request: AgentRequest
+    pending: list[str] = field(default_factory=list)
+    model: str | None = None
+    stop_requested: bool = False
+    flushing: asyncio.Task[bool] | None = None
+    timer: asyncio.TimerHandle | None = None
+    last_flush: float = field(default_factory=time.monotonic)
+
+    def take(self) -> str:
+        text = "".join(self.pending)
+        self.pending.clear()
+        return text
 
 
 class TaskRunner:
     def __init__(self, *, writer: Writer, agent: Agent) -> None:
         self._writer = writer
-        self._agent = agent
-        self._running: dict[asyncio.Task[None], str] = {}
-
-    def start(self, task: TaskView, history: tuple[Turn, ...]) -> None:
-        request = AgentRequest(task.session_id, task.id, task.user_id, task.request_text, history)
-        job = asyncio.create_task(self._run(request), name=f"agent-task-{task.id}")
-        self._running[job] = task.id
-        job.add_done_callback(self._running.pop)
-
-    @property
-    def name(self) -> str:
-        return self._agent.name
-
-    @property
-    def model(self) -> str | None:
-        return self._agent.model
+        self.agent = agent
+        self._jobs: dict[str, tuple[asyncio.Task[None], _Job]] = {}
 
     @property
     def topic(self) -> str:
-        return f"agent/{self._agent.name}"
+        """Where the agent's requests and responses are logged in a task's events."""
+        return f"agent/{self.agent.name}"
 
     @property
     def running(self) -> int:
-        return len(self._running)
+        return len(self._jobs)
+
+    def start(self, task: TaskView, history: tuple[Turn, ...]) -> None:
+        request = AgentRequest(task.session_id, task.id, task.user_id, task.request_text, history)
+        job = _Job(request, model=task.model)
+        runner = asyncio.create_task(self._run(job), name=f"agent-task-{task.id}")
+        self._jobs[task.id] = (runner, job)
+        runner.add_done_callback(lambda _: self._jobs.pop(task.id, None))
+
+    async def stop(self, task_id: str) -> bool:
+        """Stop the task's job if it runs in this process; it ends `cancelled` with the text
+        so far. False when there is none here (the caller records the stop itself)."""
+        found = self._jobs.get(task_id)
+        if found is None:
+            return False
+        runner, job = found
+        job.stop_requested = True
+        runner.cancel()
+        await asyncio.wait([runner])
+        return True
 
     async def shutdown(self) -> None:
-        jobs = dict(self._running)
-        for job in jobs:
-            job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
+        jobs = dict(self._jobs)
+        for runner, _job in jobs.values():
+            runner.cancel()
+        await asyncio.gather(*(runner for runner, _job in jobs.values()), return_exceptions=True)
         # A job cancelled before it ever ran never reached its own clean-up: end its task here.
         # (Finishing a task that already ended is a no-op.)
-        for task_id in jobs.values():
-            await self._finish(task_id, "", "failed", INTERRUPTED)
+        for _runner, job in jobs.values():
+            await self._finish(job, "failed", INTERRUPTED)
+        await self.agent.close()
 
-    async def _run(self, request: AgentRequest) -> None:
-        pending: list[str] = []
-        last_flush = time.monotonic()
+    async def _run(self, job: _Job) -> None:
         try:
-            async for chunk in self._agent.reply(request):
-                pending.append(chunk)
-                if time.monotonic() - last_flush >= FLUSH_SECONDS:
-                    await service.append_reply(
-                        self._writer, task_id=request.task_id, text="".join(pending)
-                    )
-                    pending.clear()
-                    last_flush = time.monotonic()
-            await self._finish(request.task_id, "".join(pending), "completed", None)
+            # aclosing: however the loop ends, the agent's generator (and its request) closes now.
+            async with aclosing(self.agent.reply(job.request)) as chunks:
+                async for chunk in chunks:
+                    if isinstance(chunk, ModelReported):
+                        job.model = chunk.name
+                        continue
+                    job.pending.append(chunk)
+                    self._schedule_flush(job)
+            await self._finish(job, "completed", None)
         except asyncio.CancelledError:
-            await asyncio.shield(
-                self._finish(request.task_id, "".join(pending), "failed", INTERRUPTED)
-            )
+            if job.stop_requested:
+                await asyncio.shield(self._finish(job, "cancelled", None))
+                return  # a stop is this job's normal end, not the runner's cancellation
+            await asyncio.shield(self._finish(job, "failed", INTERRUPTED))
             raise
         except AgentError as exc:
-            await self._finish(request.task_id, "".join(pending), "failed", str(exc))
-        except Exception:
-            log.exception("agent failed on task %s", request.task_id)
-            await self._finish(
-                request.task_id, "".join(pending), "failed", "The agent failed unexpectedly."
+            log.warning(
+                "agent %s failed task %s: %s (%s)",
+                self.agent.name,
+                job.request.task_id,
+                exc,
+                exc.detail or "no detail",
             )
+            await self._finish(job, "failed", str(exc))
+        except Exception:
+            log.exception("agent failed on task %s", job.request.task_id)
+            await self._finish(job, "failed", UNEXPECTED)
+        finally:
+            if job.timer is not None:
+                job.timer.cancel()
 
-    async def _finish(self, task_id: str, text: str, status: str, error: str | None) -> None:
+    def _schedule_flush(self, job: _Job) -> None:
+        if job.timer is not None or job.flushing is not None:
+            return  # one is due already and will take this text too
+        wait = FLUSH_SECONDS - (time.monotonic() - job.last_flush)
+        if wait <= 0:
+            self._flush(job)
+        else:
+            job.timer = asyncio.get_running_loop().call_later(wait, self._flush, job)
+
+    def _flush(self, job: _Job) -> None:
+        job.timer = None
+        job.last_flush = time.monotonic()
+        job.flushing = asyncio.create_task(self._write(job, job.take()))
+
+    async def _write(self, job: _Job, text: str) -> bool:
         try:
-            await service.finish_reply(
+            running = await turns.append_reply(self._writer, task_id=job.request.task_id, text=text)
+        except Exception:
+            log.exception("could not record streamed text of task %s", job.request.task_id)
+            job.pending.insert(0, text)  # the next write or the finish takes it
+            running = True
+        job.flushing = None
+        if not running:
+            # Stopped elsewhere (another instance, the push API): stop the upstream too.
+            found = self._jobs.get(job.request.task_id)
+            if found is not None:
+                job.stop_requested = True
+                found[0].cancel()
+        elif job.pending:
+            self._schedule_flush(job)
+        return running
+
+    async def _finish(self, job: _Job, status: str, error: str | None) -> None:
+        if job.timer is not None:
+            job.timer.cancel()
+            job.timer = None
+        if job.flushing is not None:
+            # The last streamed write lands before the end, or its text would be refused.
+            await asyncio.wait([job.flushing])
+        try:
+            await turns.finish_reply(
                 self._writer,
-                task_id=task_id,
-                text=text,
+                task_id=job.request.task_id,
+                text=job.take(),
                 status=status,
                 error=error,
                 topic=f"{self.topic}/response",
+                model=job.model,
             )
         except Exception:
-            log.exception("could not record the end of task %s", task_id)
+            log.exception("could not record the end of task %s", job.request.task_id)

@@ -1,20 +1,17 @@
-"""Every change to a transcript goes through here: the widget, the push API, Trodo runs and
-the agent runner. Each function is one unit of work on the writer; the store raises the
-events, which go out after commit."""
+"""Chats, and transcripts written from outside the widget: the push API and Trodo runs (the
+widget's own turns are in `turns.py`). Each function is one unit of work on the writer; the
+store raises the events, which go out after commit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from app.bounds import MESSAGE_MAX_CHARS, TITLE_MAX_CHARS
-from app.errors import invalid_field
 from app.events.snapshots import SessionView, TaskView
 from app.events.transaction import Transaction, Writer
 from app.identity import Identity
 from app.transcripts import store
 from app.transcripts.access import owned_session, owned_task
-from app.transcripts.agents import Turn
 
 
 @dataclass(frozen=True)
@@ -38,48 +35,6 @@ class TaskChange:
     response_text: str | None = None
     status: str | None = None
     error: str | None = None
-
-
-def _title(text: str) -> str:
-    return text if len(text) <= TITLE_MAX_CHARS else text[: TITLE_MAX_CHARS - 1] + "…"
-
-
-async def start_turn(
-    writer: Writer,
-    identity: Identity,
-    *,
-    session_id: str,
-    text: str,
-    agent_id: str,
-    model: str | None,
-    topic: str,
-) -> tuple[TaskView, tuple[Turn, ...]]:
-    """A message typed in the widget: a new running task, and the history the agent needs."""
-    text = text.strip()
-    if not text:
-        raise invalid_field("message", "Type a message before sending.")
-    if len(text) > MESSAGE_MAX_CHARS:
-        raise invalid_field("message", f"Messages are limited to {MESSAGE_MAX_CHARS} characters.")
-
-    def unit(tx: Transaction) -> tuple[TaskView, tuple[Turn, ...]]:
-        chat = owned_session(tx.conn, identity, session_id)
-        earlier = store.list_tasks(tx.conn, session_id=session_id)
-        if chat.title is None:
-            store.set_title(tx, chat.id, _title(text))
-        task = store.create_task(
-            tx, chat=chat, request_text=text, agent_id=chat.agent_id or agent_id, model=model
-        )
-        store.add_task_event(
-            tx, task_id=task.id, direction="request", topic=topic, payload={"text": text}
-        )
-        history = tuple(
-            Turn(row.request_text, row.response_text)
-            for row in earlier
-            if row.status == "completed"
-        )
-        return task, history
-
-    return await writer.run(unit)
 
 
 async def new_chat(writer: Writer, *, user_id: str, agent_id: str) -> SessionView:
@@ -173,48 +128,6 @@ async def record_task_event(
         )
 
     return await writer.run(unit)
-
-
-async def append_reply(writer: Writer, *, task_id: str, text: str) -> None:
-    """Streamed text from the agent; ignored once the task has ended (it was stopped)."""
-
-    def unit(tx: Transaction) -> None:
-        task = store.get_task(tx.conn, task_id)
-        if task is not None and not task.finished:
-            store.change_task(tx, task, append_text=text)
-
-    await writer.run(unit)
-
-
-async def finish_reply(
-    writer: Writer,
-    *,
-    task_id: str,
-    text: str,
-    status: str,
-    error: str | None,
-    topic: str,
-    model: str | None = None,
-) -> None:
-    """The agent's last words on a task, and the response or error in its event log."""
-
-    def unit(tx: Transaction) -> None:
-        task = store.get_task(tx.conn, task_id)
-        if task is None or task.finished:
-            return
-        done = store.change_task(
-            tx, task, append_text=text, status=status, error=error, model=model
-        )
-        payload = {"text": done.response_text} if status == "completed" else {"error": error}
-        store.add_task_event(
-            tx,
-            task_id=task_id,
-            direction="response" if status == "completed" else "error",
-            topic=topic,
-            payload=payload,
-        )
-
-    await writer.run(unit)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from app.feedback.service import submit, thumbs
-from app.transcripts import service
+from app.transcripts import turns
 from app.views.pages import widget_url
 from app.web.credentials import end_user
 from app.web.rendering import css_id
@@ -29,22 +29,64 @@ def _field(value: object) -> str | None:
 
 
 async def post_message(request: Request) -> Response:
-    svc = services(request)
     session_id = request.path_params["session_id"]
     form = await request.form()
-    task, history = await service.start_turn(
+    return await _start(request, session_id, _field(form.get("message")) or "", form.get("layout"))
+
+
+async def _start(request: Request, session_id: str, text: str, layout: object) -> Response:
+    """A new turn the agent answers: the message sent, or a failed one sent again."""
+    svc = services(request)
+    agent = svc.runner.agent
+    task, history = await turns.start_turn(
         svc.writer,
         end_user(request),
         session_id=session_id,
-        text=_field(form.get("message")) or "",
+        text=text,
         agent_id=svc.config.agent.name,
-        model=svc.runner.model,
+        agent_type=agent.type,
+        model=agent.model,
+        history_turns=agent.history_turns,
         topic=f"{svc.runner.topic}/request",
     )
     svc.runner.start(task, history)
     if not _is_htmx(request):
-        return _back_to_widget(request, session_id, form.get("layout"))
+        return _back_to_widget(request, session_id, layout)
     return HTMLResponse(svc.partials.task(task), headers={"X-Task-Id": task.id})
+
+
+async def retry_turn(request: Request) -> Response:
+    """Send a failed or stopped turn's message again, as a new turn."""
+    svc = services(request)
+    session_id, task_id = request.path_params["session_id"], request.path_params["task_id"]
+    form = await request.form()
+    earlier = await svc.db.read(
+        lambda conn: turns.turn_in_chat(conn, end_user(request), session_id, task_id)
+    )
+    return await _start(request, session_id, turns.retry_text(earlier), form.get("layout"))
+
+
+async def stop_turn(request: Request) -> Response:
+    """Stop a streaming reply: the agent's request is cancelled and the turn ends
+    `cancelled` with the text so far. The reply answers, in its stopped state."""
+    svc = services(request)
+    identity = end_user(request)
+    session_id, task_id = request.path_params["session_id"], request.path_params["task_id"]
+    form = await request.form()
+    task = await svc.db.read(lambda conn: turns.turn_in_chat(conn, identity, session_id, task_id))
+    turns.check_stoppable(task)
+    # A job in this process ends itself, keeping its last text; otherwise record the stop.
+    await svc.runner.stop(task_id)
+    task = await turns.stop_turn(
+        svc.writer,
+        identity,
+        session_id=session_id,
+        task_id=task_id,
+        topic=f"{svc.runner.topic}/response",
+    )
+    if not _is_htmx(request):
+        return _back_to_widget(request, session_id, form.get("layout"))
+    return HTMLResponse(svc.partials.reply(task))
 
 
 async def post_feedback(request: Request) -> Response:

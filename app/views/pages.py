@@ -14,6 +14,7 @@ from app.events.snapshots import SessionView, TaskView
 from app.identity import Identity, session_not_allowed
 from app.transcripts import service, store
 from app.transcripts.access import owned_session, task_not_found
+from app.transcripts.markdown import code_stylesheet
 from app.web.credentials import end_user
 from app.web.state import services
 
@@ -143,4 +144,13 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
             theme=request.query_params.get("theme"),
             auto_height=request.query_params.get("autoheight") == "1",
         ),
+    )
+
+
+async def code_css(request: Request) -> Response:
+    """Highlighted code's colours, made from the installed Pygments' styles."""
+    return Response(
+        code_stylesheet(),
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=3600"},
     )

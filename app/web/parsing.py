@@ -36,11 +36,42 @@ async def read_json(request: Request, raw: bytes | None = None) -> Any:
     if raw is None:
         raw = await request.body()
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise APIError(
             400, "malformed_json", f"The request body is not valid JSON: {exc}."
         ) from None
+    except RecursionError:
+        value = None  # deeper than Python's parser goes: refused just below
+    problem = _storable_problem(value) if value is not None else "it is nested too deeply"
+    if problem:
+        raise APIError(400, "malformed_json", f"The request body cannot be stored: {problem}.")
+    return value
+
+
+MAX_JSON_DEPTH = 64
+_INT64 = range(-(2**63), 2**63)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _storable_problem(value: Any) -> str | None:
+    """What makes a parsed body impossible to store and send on exactly as received: an
+    integer beyond 64 bits (JSON columns and our encoder hold 64), or nesting deeper than
+    MAX_JSON_DEPTH. Checked here, once, for every JSON body."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return f"it is nested more than {MAX_JSON_DEPTH} levels deep"
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, int) and not isinstance(item, bool) and item not in _INT64:
+            return f"the number {item} does not fit in 64 bits"
+    return None
 
 
 async def json_body(request: Request, model: type[ModelT]) -> ModelT:

@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
-from app.config.agent import AgentSettings
-from app.transcripts.agents.base import Agent, AgentError, AgentRequest, Turn
+from app.config.agent import (
+    A2AAgentSettings,
+    AgentSettings,
+    AGUIAgentSettings,
+    EchoAgentSettings,
+    OpenAIAgentSettings,
+)
+from app.transcripts.agents.base import (
+    Agent,
+    AgentError,
+    AgentRequest,
+    Chunk,
+    ModelReported,
+    Turn,
+)
 from app.transcripts.agents.echo import EchoAgent
 
-__all__ = ["Agent", "AgentError", "AgentRequest", "EchoAgent", "Turn", "build_agent"]
+__all__ = [
+    "Agent",
+    "AgentError",
+    "AgentRequest",
+    "Chunk",
+    "EchoAgent",
+    "ModelReported",
+    "Turn",
+    "build_agent",
+]
 
 
 def build_agent(settings: AgentSettings) -> Agent:
-    if settings.type == "echo":
+    """The configured agent. The protocol clients are imported only when configured, so
+    the echo demo starts without loading them."""
+    if isinstance(settings, EchoAgentSettings):
         return EchoAgent(name=settings.name, stream_seconds=settings.stream_seconds)
-    raise ValueError(f"unknown agent type {settings.type!r}")  # unreachable: settings validate it
+    if isinstance(settings, OpenAIAgentSettings):
+        from app.transcripts.agents.openai import OpenAIAgent
+
+        return OpenAIAgent(settings)
+    if isinstance(settings, A2AAgentSettings):
+        from app.transcripts.agents.a2a import A2AAgent
+
+        return A2AAgent(settings)
+    if isinstance(settings, AGUIAgentSettings):
+        from app.transcripts.agents.agui import AGUIAgent
+
+        return AGUIAgent(settings)
+    raise TypeError(f"no agent for {type(settings).__name__}")

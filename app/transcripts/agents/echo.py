@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
-from app.transcripts.agents.base import AgentError, AgentRequest
+from app.transcripts.agents.base import AgentError, AgentRequest, Chunk
 
 FAIL_COMMAND = "/fail"
 
 
 class EchoAgent:
+    type = "echo"
     model: str | None = "echo-1"
+    history_turns = 0
 
     def __init__(self, *, name: str, stream_seconds: float) -> None:
         self.name = name
@@ -20,15 +22,17 @@ class EchoAgent:
 
     def compose(self, request: AgentRequest) -> str:
         quoted = "\n".join(f"> {line}" for line in request.text.strip().splitlines()) or "> …"
-        turn = len(request.history) + 1
         return (
             f"**You said:**\n\n{quoted}\n\n"
-            f"This is reply number {turn} from the built-in *echo* agent. "
+            "This reply comes from the built-in *echo* agent. "
             "It repeats your message so you can try the widget without a model. "
             "Rate this response with the thumbs below once it finishes."
         )
 
-    async def reply(self, request: AgentRequest) -> AsyncIterator[str]:
+    async def close(self) -> None:
+        pass
+
+    async def reply(self, request: AgentRequest) -> AsyncGenerator[Chunk, None]:
         if request.text.strip().lower().startswith(FAIL_COMMAND):
             await asyncio.sleep(self.stream_seconds / 4)
             raise AgentError("The echo agent was asked to fail (message started with /fail).")

@@ -72,6 +72,12 @@ _LATEST_TASKS = (
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("b_limit"))
 )
+_RECENT_COMPLETED = (
+    select(TASKS.c.request_text, TASKS.c.response_text)
+    .where(TASKS.c.session_id == bindparam("b_session"), TASKS.c.status == "completed")
+    .order_by(*_NEWEST_FIRST)
+    .limit(bindparam("b_limit"))
+)
 _TASKS_BEFORE = (
     select(TASKS)
     .where(
@@ -272,6 +278,15 @@ def task_window(
         params.update(b_start=before.start_time, b_id=before.id)
     rows = [TaskView.from_row(row) for row in conn.execute(statement, params).mappings()]
     return rows[:limit][::-1], len(rows) > limit
+
+
+def recent_exchanges(conn: Connection, *, session_id: str, limit: int) -> list[tuple[str, str]]:
+    """The last `limit` completed turns as (request, response), oldest first: an agent's
+    context."""
+    if limit <= 0:
+        return []
+    rows = conn.execute(_RECENT_COMPLETED, {"b_session": session_id, "b_limit": limit})
+    return [(row.request_text, row.response_text) for row in rows][::-1]
 
 
 def list_task_events(conn: Connection, *, task_id: str) -> list[dict[str, Any]]:
