@@ -8,14 +8,13 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support import ROOT, free_port
+from tests.support import ROOT, ServerProcess, free_port
 
 LLAMA_MODEL_NAME = "smollm2-135m"
 LLAMA_API_KEY = "test-llama-key-0123456789"
@@ -31,13 +30,9 @@ def gguf_path() -> Path:
     return found[0]
 
 
-@dataclass
-class AgentProcess:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
+class AgentProcess(ServerProcess):
     def log(self) -> str:
+        # llama.cpp's log holds NUL bytes and partial UTF-8 now and then.
         return self.log_path.read_text(errors="replace").replace("\x00", "")
 
     def seen(self) -> dict[str, Any]:

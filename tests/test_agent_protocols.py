@@ -19,7 +19,7 @@ from tests.agent_turns import (
     streamed,
 )
 from tests.conftest import HarnessFactory
-from tests.support import eventually
+from tests.support import eventually, free_port
 
 
 async def test_a2a_streams_and_keeps_one_context_per_chat(
@@ -109,6 +109,22 @@ async def test_agui_run_error_and_a_cut_stream_fail_the_turn(
     assert cut.status == "failed"
     assert cut.error == "The agent closed the connection mid-reply."
     assert failed.response_text == cut.response_text == "Working on it… "
+
+
+async def test_agui_rate_limited_and_unreachable(
+    make_harness: HarnessFactory, agui_agent: AgentProcess
+) -> None:
+    harness = await make_harness(agent=agent("agui", url=agui_agent.url))
+    session_id = await new_chat(harness)
+    busy = await finished(harness, await send(harness, session_id, "are you busy?"))
+    assert busy.status == "failed"
+    assert busy.error == "The agent is limiting requests; try again shortly."
+
+    port = free_port()
+    elsewhere = await make_harness(agent=agent("agui", url=f"http://127.0.0.1:{port}/run"))
+    chat = await new_chat(elsewhere)
+    gone = await finished(elsewhere, await send(elsewhere, chat, "hello"))
+    assert gone.error == f"Could not reach the agent at 127.0.0.1:{port}."
 
 
 async def test_agui_stop_closes_the_upstream_stream(

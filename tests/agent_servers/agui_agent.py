@@ -2,6 +2,7 @@
 type's tests. POST / takes a RunAgentInput and answers with an event stream. What the last
 user message asks for:
 
+- "busy": no stream at all, HTTP 429 with Retry-After;
 - "error": some text, then RUN_ERROR;
 - "slow": a delta every 0.1 s for a minute (a test's Stop disconnects it);
 - "cut": some text, then the stream ends without RUN_FINISHED;
@@ -33,7 +34,7 @@ from ag_ui.core import (
 from ag_ui.encoder import EventEncoder
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 MODEL = "agui-test-model"
@@ -47,9 +48,11 @@ class Runs:
         # last-token-to-controls latency the browser measures.
         self.last_text_ms: list[float] = []
 
-    async def run(self, request: Request) -> StreamingResponse:
+    async def run(self, request: Request) -> Response:
         run = RunAgentInput.model_validate_json(await request.body())
         self.inputs.append(run.model_dump(mode="json", by_alias=True))
+        if "busy" in str(run.messages[-1].content):
+            return JSONResponse({"error": "rate limited"}, 429, {"Retry-After": "30"})
         encoder = EventEncoder(accept=request.headers.get("accept"))
 
         async def stream() -> AsyncIterator[str]:
