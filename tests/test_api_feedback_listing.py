@@ -61,7 +61,8 @@ async def test_pages_newest_first_with_total_and_links(harness: Harness) -> None
     assert list(first.json()[0])[:7] == sam  # SAM's fields first, as they were
     assert set(first.json()[0]) - set(sam) == {
         "key", "score", "label", "weight", "source", "via", "target", "agent_id",
-        "organisation", "prompt", "environment", "event_time", "metadata",
+        "organisation", "prompt", "environment", "event_time", "metadata", "reasons", "model",
+        "prompt_version",
     }  # fmt: skip
 
 

@@ -37,7 +37,7 @@ def test_a_missing_task_sends_the_feedback_part_alone(mode: str) -> None:
             "id": "f1", "task_id": "gone", "session_id": "s", "feedback_type": "down",
             "feedback_text": "meh", "user_id": "u", "created_time": 5, "key": "thumbs",
             "score": 0.0, "label": None, "weight": 1, "source": "customer", "via": "widget",
-            "target_kind": "task",
+            "target_kind": "task", "reasons": [],
         },
     }  # fmt: skip
 

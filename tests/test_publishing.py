@@ -98,6 +98,7 @@ def expected_feedback(payload: dict[str, Any], feedback_id: str) -> dict[str, An
         "source": "customer",
         "via": "api",
         "target_kind": "task",
+        "reasons": [],
     }
 
 

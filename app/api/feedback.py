@@ -11,7 +11,8 @@ from starlette.responses import Response
 from app.api.schemas import FeedbackIn, FeedbackQuery
 from app.errors import APIError
 from app.feedback import listing
-from app.feedback.service import PERSISTENCE_REQUIRED, submit, thumbs
+from app.feedback.service import PERSISTENCE_REQUIRED, submit
+from app.feedback.thumbs import thumbs
 from app.identity import Identity
 from app.transcripts.access import task_not_found
 from app.transcripts.store import get_task
@@ -44,6 +45,8 @@ async def submit_feedback(request: Request) -> Response:
         comment=body.feedback_text,
         on_behalf_of=body.user_id,
         via="api",
+        reasons=body.reasons,
+        offered=svc.config.feedback_reasons,
     )
     (stored,) = await submit(svc.writer, svc.feedback, submission)
     return JSONResponse({"status": "feedback received", "id": stored.feedback.id}, 202)
@@ -78,6 +81,10 @@ def _readable_filter(
         organisation=query.organisation,
         prompt=query.prompt,
         environment=query.environment,
+        agent_id=query.agent_id,
+        model=query.model,
+        prompt_version=query.prompt_version,
+        reason=query.reason,
     )
 
 

@@ -15,6 +15,7 @@ from app.bounds import (
     MAX_PAGE_SIZE,
     MAX_TRANSCRIPT_PAGE,
 )
+from app.config.console import MAX_REASONS, REASON_MAX_CHARS
 
 Identifier = Annotated[
     str,
@@ -37,6 +38,10 @@ class FeedbackIn(_Body):
     feedback_text: str | None = Field(None, alias="feedbackText", max_length=COMMENT_MAX_CHARS)
     # Only an API key with feedback:write names the end user it submits for.
     user_id: str | None = Field(None, alias="userId", min_length=1, max_length=255)
+    # Chosen from `feedback_reasons` for the rating; an unknown one is 422, naming it.
+    reasons: list[Annotated[str, StringConstraints(max_length=REASON_MAX_CHARS)]] | None = Field(
+        None, max_length=MAX_REASONS
+    )
 
 
 class FeedbackLinkIn(_Body):
@@ -61,6 +66,10 @@ class FeedbackQuery(BaseModel):
     organisation: str | None = Field(None, max_length=255)
     prompt: str | None = Field(None, max_length=255)
     environment: str | None = Field(None, max_length=255)
+    agent_id: str | None = Field(None, max_length=255)
+    model: str | None = Field(None, max_length=255)
+    prompt_version: str | None = Field(None, max_length=255)
+    reason: str | None = Field(None, max_length=REASON_MAX_CHARS)
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     query_user_id: str | None = None

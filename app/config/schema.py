@@ -12,10 +12,12 @@ from pydantic import Field, field_validator
 
 from app.config.agent import AgentSettings, EchoAgentSettings
 from app.config.base import Frozen
+from app.config.console import AdminSettings, FeedbackReasonSettings
 from app.config.feedback import CompatSettings, FeedbackKeySettings, FeedbackTokenSettings
 from app.config.publishing import DataRetentionSettings, FeedbackPublishingSettings
 from app.config.services import ServicesSettings, SessionServiceSettings
 from app.config.web import (
+    MIN_SECRET_BYTES,
     AuthSettings,
     EmbedSettings,
     LimitsSettings,
@@ -63,6 +65,22 @@ class AppConfig(Frozen):
     compat: CompatSettings = Field(
         default_factory=CompatSettings, description="Feedback SDK dialects; each off until set."
     )
+    feedback_reasons: FeedbackReasonSettings = Field(
+        default_factory=FeedbackReasonSettings,
+        description="Reasons the feedback modal offers as chips, per rating.",
+    )
+    admin: AdminSettings = Field(
+        default_factory=AdminSettings, description="The operator console at /admin."
+    )
+
+    @property
+    def console_secret(self) -> str | None:
+        """What signs console sessions: `admin.secret`, else `auth.secret` if it is long
+        enough (dev mode does not check it). None: the console cannot sign anyone in."""
+        if self.admin.secret:
+            return self.admin.secret
+        auth = self.auth.secret
+        return auth if auth and len(auth.encode()) >= MIN_SECRET_BYTES else None
 
     @field_validator("public_url")
     @classmethod

@@ -117,6 +117,10 @@ class RateLimitSettings(Frozen):
         default_factory=lambda: RateSettings(per_user="600/minute", per_address="1200/minute"),
         description="Every JSON API request.",
     )
+    login: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="10/minute", per_address="10/minute"),
+        description="Sign-in attempts on the operator console.",
+    )
 
     @field_validator("storage_url")
     @classmethod

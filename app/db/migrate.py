@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0006_scheduled_jobs"
+HEAD_REVISION = "0007_console"
 
 
 def alembic_config() -> Config:

@@ -142,6 +142,9 @@ class FeedbackView:
     environment: str | None = None
     event_time: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None
+    prompt_version: str | None = None
+    reasons: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> FeedbackView:
@@ -167,6 +170,9 @@ class FeedbackView:
             environment=row["environment"],
             event_time=row["event_time"],
             metadata=dict(row["metadata"] or {}),
+            model=row["model"],
+            prompt_version=row["prompt_version"],
+            reasons=tuple(row["reasons"] or ()),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -198,4 +204,7 @@ def feedback_json(row: Mapping[Any, Any]) -> dict[str, Any]:
         "environment": row["environment"],
         "event_time": row["event_time"],
         "metadata": row["metadata"] or {},
+        "reasons": list(row["reasons"] or ()),
+        "model": row["model"],
+        "prompt_version": row["prompt_version"],
     }

@@ -1,13 +1,14 @@
-"""The read side of feedback: the filtered listing and the satisfaction summary (SQL)."""
+"""The read side of feedback: the filtered listing, the satisfaction summary and the export's
+pages (SQL)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, select
+from sqlalchemy import ColumnElement, Connection, case, func, select, tuple_
 
-from app.db.models import FEEDBACK
+from app.db.models import FEEDBACK, FEEDBACK_REASONS
 from app.events.snapshots import feedback_json
 from app.identity import ReadScope
 
@@ -25,6 +26,10 @@ class FeedbackFilter:
     organisation: str | None = None
     prompt: str | None = None
     environment: str | None = None
+    agent_id: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+    reason: str | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         c = FEEDBACK.c
@@ -46,9 +51,17 @@ class FeedbackFilter:
             (c.organisation, self.organisation),
             (c.prompt, self.prompt),
             (c.environment, self.environment),
+            (c.agent_id, self.agent_id),
+            (c.model, self.model),
+            (c.prompt_version, self.prompt_version),
         ):
             if wanted is not None:
                 clauses.append(column == wanted)
+        if self.reason is not None:
+            chosen = select(FEEDBACK_REASONS.c.feedback_id).where(
+                FEEDBACK_REASONS.c.reason == self.reason
+            )
+            clauses.append(c.id.in_(chosen))
         return clauses
 
 
@@ -69,8 +82,22 @@ def list_feedback(
     return rows, int(total or 0)
 
 
+def export_page(
+    conn: Connection, *, where: FeedbackFilter, after: tuple[int, str] | None, size: int
+) -> list[dict[str, Any]]:
+    """The next `size` rows of an export in the API's shape, newest first, after the row at
+    `after` (its created_time and id): keyset paging, so page 1,000 costs what page 1 does."""
+    c = FEEDBACK.c
+    clauses = where.clauses()
+    if after is not None:
+        clauses.append(tuple_(c.created_time, c.id) < tuple_(*after))
+    query = select(FEEDBACK).where(*clauses).order_by(c.created_time.desc(), c.id.desc())
+    return [feedback_json(row) for row in conn.execute(query.limit(size)).mappings()]
+
+
 def summarize(conn: Connection, *, where: FeedbackFilter) -> list[dict[str, Any]]:
-    """Per key: how many, thumbs up and down, and the mean and weight-weighted mean score."""
+    """Per key: how many, thumbs up and down, the mean and weight-weighted mean score, and
+    how often each reason was chosen."""
     c = FEEDBACK.c
     scored = c.score.is_not(None)
     weighted_sum = func.sum(case((scored, c.score * c.weight), else_=0))
@@ -89,6 +116,7 @@ def summarize(conn: Connection, *, where: FeedbackFilter) -> list[dict[str, Any]
         .group_by(c.key)
         .order_by(c.key)
     )
+    reasons = _reason_counts(conn, where)
     return [
         {
             "key": key,
@@ -97,6 +125,23 @@ def summarize(conn: Connection, *, where: FeedbackFilter) -> list[dict[str, Any]
             "down": int(down or 0),
             "mean_score": None if mean is None else round(float(mean), 6),
             "weighted_mean_score": round(float(total) / float(weights), 6) if weights else None,
+            "reasons": reasons.get(key, {}),
         }
         for key, count, up, down, mean, total, weights in conn.execute(query).all()
     ]
+
+
+def _reason_counts(conn: Connection, where: FeedbackFilter) -> dict[str, dict[str, int]]:
+    """Per key, how many of the matching rows chose each reason, most chosen first."""
+    r = FEEDBACK_REASONS.c
+    query = (
+        select(FEEDBACK.c.key, r.reason, func.count())
+        .select_from(FEEDBACK_REASONS.join(FEEDBACK, FEEDBACK.c.id == r.feedback_id))
+        .where(*where.clauses())
+        .group_by(FEEDBACK.c.key, r.reason)
+        .order_by(func.count().desc(), r.reason)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for key, reason, count in conn.execute(query).all():
+        counts.setdefault(key, {})[reason] = int(count)
+    return counts

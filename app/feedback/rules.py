@@ -157,5 +157,25 @@ def check_rating(rating: Any) -> str:
     return str(rating)
 
 
+def check_reasons(reasons: Any, rating: str | None, offered: tuple[str, ...]) -> tuple[str, ...]:
+    """The reasons chosen with a rating, each one offered for that rating (in the order
+    offered, once each); 422 naming the first that is not."""
+    if reasons is None or reasons == []:
+        return ()
+    if not isinstance(reasons, list | tuple) or not all(isinstance(r, str) for r in reasons):
+        raise invalid_field("reasons", "Reasons must be a list of strings.")
+    if rating is None:
+        raise invalid_field("reasons", "Reasons go with a Like or Dislike rating.")
+    for reason in reasons:
+        if reason not in offered:
+            choices = ", ".join(repr(choice) for choice in offered) or "none"
+            raise invalid_field(
+                "reasons",
+                f"'{reason}' is not a reason offered for a thumbs-{rating}; "
+                f"the reasons are: {choices}.",
+            )
+    return tuple(choice for choice in offered if choice in reasons)
+
+
 # VoltAgent's `feedback_source_type`: an app's end user, or a model judging a reply.
 SOURCE_TYPES = {"app": "customer", "model": "model"}

@@ -21,11 +21,14 @@ from app.errors import APIError, conflict, not_found
 from app.events.domain import FeedbackSubmitted
 from app.events.snapshots import FeedbackView, TaskView
 from app.events.transaction import Transaction, Writer
-from app.feedback.rules import BUILT_IN, THUMBS, check_comment, check_rating, check_weight, judge
+from app.feedback.rules import (
+    BUILT_IN,
+    check_comment,
+    check_weight,
+    judge,
+)
 from app.feedback.store import registry, rows
-from app.identity import Identity
 from app.transcripts import store as transcripts
-from app.transcripts.access import task_not_found
 
 log = logging.getLogger(__name__)
 PERSISTENCE_REQUIRED = "Session management requires database configuration."
@@ -85,6 +88,7 @@ class Submission:
     # A `task_ref` that matches no task is a trace whose task is still to come: store the
     # feedback against it (VoltAgent's Agent asks before the host could push the task).
     wait_for_trace: bool = False
+    reasons: tuple[str, ...] = ()  # checked against the offered reasons by the door
 
 
 def require_completed(task: TaskView) -> None:
@@ -181,6 +185,7 @@ def store_submission(tx: Transaction, submission: Submission) -> FeedbackSubmitt
             event_time=submission.event_time,
             feedback_id=submission.feedback_id,
             marks_task=submission.marks_task,
+            reasons=submission.reasons,
             **{column: _special(metadata, name) for name, column in SPECIAL_METADATA.items()},
         ),
     )
@@ -248,31 +253,3 @@ async def register_keys(writer: Writer, declared: tuple[FeedbackKeySettings, ...
 
     engine, registered = await writer.run(unit)
     registry.remember_committed(engine, registered)  # committed now
-
-
-def thumbs(
-    identity: Identity,
-    *,
-    task_id: str,
-    session_id: str,
-    rating: Any,
-    comment: Any,
-    on_behalf_of: str | None,
-    via: str,
-) -> Submission:
-    """The widget's Like/Dislike and SAM's `POST /feedback`: a thumbs rating of one of the
-    caller's own completed tasks, in the session the caller names."""
-    user_id = identity.acting_user(on_behalf_of, "feedback:write")
-    identity.check_session(session_id)
-    return Submission(
-        via=via,
-        source=identity.source,
-        key=THUMBS.name,
-        task_ref=task_id,
-        user_id=user_id,
-        rating=check_rating(rating),
-        comment=comment,
-        owner=user_id,
-        in_session=session_id,
-        unknown_target=task_not_found,
-    )

@@ -29,6 +29,7 @@ def feedback_part(feedback: FeedbackView) -> dict[str, Any]:
         "source": feedback.source,
         "via": feedback.via,
         "target_kind": feedback.target_kind,
+        "reasons": list(feedback.reasons),
     }
 
 

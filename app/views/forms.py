@@ -7,7 +7,8 @@ import json
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from app.feedback.service import submit, thumbs
+from app.feedback.service import submit
+from app.feedback.thumbs import thumbs
 from app.transcripts import turns
 from app.views.pages import widget_url
 from app.web.credentials import end_user
@@ -101,6 +102,8 @@ async def post_feedback(request: Request) -> Response:
         comment=_field(form.get("comment")),
         on_behalf_of=None,
         via="widget",
+        reasons=[value for value in form.getlist("reasons") if isinstance(value, str)],
+        offered=svc.config.feedback_reasons,
     )
     (stored,) = await submit(svc.writer, svc.feedback, submission)
     if not _is_htmx(request):

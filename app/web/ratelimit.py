@@ -22,7 +22,7 @@ from limits.storage import storage_from_string
 from app.config.web import RateLimitSettings
 
 log = logging.getLogger("feedback_widget.rate_limit")
-Budget = Literal["feedback", "messages", "api"]
+Budget = Literal["feedback", "messages", "api", "login"]
 
 
 class RateLimiter:
@@ -38,6 +38,7 @@ class RateLimiter:
                 ("feedback", settings.feedback),
                 ("messages", settings.messages),
                 ("api", settings.api),
+                ("login", settings.login),
             )
         }
         self._last_failure_log = 0.0

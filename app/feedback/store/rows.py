@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import iso_ms, now_ms
-from app.db.models import FEEDBACK
+from app.db.models import FEEDBACK, FEEDBACK_REASONS
 from app.errors import APIError, conflict
 from app.events.domain import FeedbackSubmitted
 from app.events.snapshots import FeedbackView, TaskView
@@ -52,6 +52,7 @@ class NewFeedback:
     # Lock the task's controls even without a thumbs rating (a redeemed feedback link does).
     marks_task: bool = False
     trace_id: str | None = None
+    reasons: tuple[str, ...] = ()
 
     @property
     def target(self) -> tuple[str, str]:
@@ -78,6 +79,7 @@ def feedback_state(row: FeedbackView) -> dict[str, Any]:
 
 _GET = select(FEEDBACK).where(FEEDBACK.c.id == bindparam("b_id"))
 _INSERT = insert(FEEDBACK)
+_INSERT_REASON = insert(FEEDBACK_REASONS)
 _CHANGE = update(FEEDBACK).where(FEEDBACK.c.id == bindparam("b_id")).returning(*FEEDBACK.c)
 _WAITING = (
     select(FEEDBACK)
@@ -122,12 +124,29 @@ def add_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
         "metadata": new.metadata,
         "created_time": now_ms(),
         "event_time": new.event_time,
+        "model": task.model if task is not None else None,
+        "prompt_version": task.prompt_version if task is not None else None,
+        "reasons": list(new.reasons),
     }
     try:
         tx.conn.execute(_INSERT, values)
     except IntegrityError:
         # Another request (tab, process, dialect) won the race; a unique index decided.
         raise already_submitted(target_kind) from None
+    if new.reasons:
+        tx.conn.execute(
+            _INSERT_REASON,
+            [
+                {
+                    "feedback_id": values["id"],
+                    "reason": reason,
+                    "source": new.source,
+                    "rating": new.rating,
+                    "created_time": values["created_time"],
+                }
+                for reason in new.reasons
+            ],
+        )
     return _announce(
         tx, FeedbackView.from_row(values), task, marks=bool(new.rating or new.marks_task)
     )
@@ -163,6 +182,8 @@ def attach_to_task(tx: Transaction, row: FeedbackView, task: TaskView, *, marks:
                 "target_id": task.id,
                 "user_id": row.user_id or task.user_id,
                 "agent_id": task.agent_id,
+                "model": task.model,
+                "prompt_version": task.prompt_version,
             }
             updated = tx.conn.execute(_CHANGE, moved).mappings().one()
     except IntegrityError:

@@ -1,8 +1,8 @@
-"""SQLAlchemy models. The schema itself is owned by the Alembic migrations."""
+"""Feedback rows, their chosen reasons, the key registry and single-use feedback links."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -12,85 +12,14 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
-    Table,
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.bounds import COMMENT_MAX_CHARS, ID_MAX_CHARS
-
-TASK_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
-FINISHED_STATUSES = frozenset({"completed", "failed", "cancelled"})
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
-
-
-class ChatSession(Base):
-    __tablename__ = "sessions"
-
-    id: Mapped[str] = mapped_column(String(ID_MAX_CHARS), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(255))
-    agent_id: Mapped[str | None] = mapped_column(String(255))
-    title: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-
-    __table_args__ = (Index("ix_sessions_user_created", "user_id", "created_at"),)
-
-
-class Task(Base):
-    __tablename__ = "tasks"
-
-    id: Mapped[str] = mapped_column(String(ID_MAX_CHARS), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(255))
-    agent_id: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))
-    request_text: Mapped[str] = mapped_column(Text)
-    response_text: Mapped[str] = mapped_column(Text, default="")
-    error: Mapped[str | None] = mapped_column(Text)
-    model: Mapped[str | None] = mapped_column(String(255))
-    prompt_version: Mapped[str | None] = mapped_column(String(255))
-    cost: Mapped[float | None] = mapped_column(Float)
-    # The caller's own reference (OTel trace id, Trodo run id): feedback SDKs target it.
-    trace_id: Mapped[str | None] = mapped_column(String(255))
-    start_time: Mapped[int] = mapped_column(BigInteger)
-    end_time: Mapped[int | None] = mapped_column(BigInteger)
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    # The reply's safe HTML, rendered once at completion, and the renderer that made it: a
-    # page re-renders only what an older renderer (or sanitiser) produced.
-    response_html: Mapped[str | None] = mapped_column(Text)
-    html_version: Mapped[str | None] = mapped_column(String(64))
-    # Which kind of agent answered (echo, openai, a2a, agui), for analytics by agent.
-    agent_type: Mapped[str | None] = mapped_column(String(32))
-
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'running', 'completed', 'failed', 'cancelled')",
-            name="ck_tasks_status",
-        ),
-        Index("ix_tasks_session_start", "session_id", "start_time"),
-        Index("ix_tasks_user", "user_id"),
-        Index("uq_tasks_trace_id", "trace_id", unique=True),
-    )
-
-
-class TaskEvent(Base):
-    __tablename__ = "task_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
-    created_time: Mapped[int] = mapped_column(BigInteger)
-    direction: Mapped[str] = mapped_column(String(64))
-    topic: Mapped[str | None] = mapped_column(String(255))
-    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
-
-    __table_args__ = (Index("ix_task_events_task_time", "task_id", "created_time"),)
+from app.db.models.base import Base
 
 
 class Feedback(Base):
@@ -124,6 +53,13 @@ class Feedback(Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_time: Mapped[int] = mapped_column(BigInteger)
     event_time: Mapped[int | None] = mapped_column(BigInteger)
+    # What was rated, copied from the task when the feedback is stored (or its trace's task
+    # arrives): the console groups by them without a join, and they outlive the task.
+    model: Mapped[str | None] = mapped_column(String(255))
+    prompt_version: Mapped[str | None] = mapped_column(String(255))
+    # The reasons chosen with a thumbs rating, in the order offered; also one row each in
+    # feedback_reasons, which the console filters and counts by.
+    reasons: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
     __table_args__ = (
         # One submission per target for keys that say so, for every writer and dialect.
@@ -160,6 +96,45 @@ class Feedback(Base):
         Index("ix_feedback_prompt", "prompt"),
         Index("ix_feedback_environment", "environment"),
         Index("ix_feedback_target", "target_kind", "target_id"),
+        # The console's dashboard: every figure of a period from this index alone.
+        Index(
+            "ix_feedback_console",
+            "source",
+            "created_time",
+            "rating",
+            "agent_id",
+            "model",
+            "prompt_version",
+            "key",
+        ),
+        Index(
+            "ix_feedback_commented",
+            "source",
+            "created_time",
+            sqlite_where=text("comment IS NOT NULL"),
+            postgresql_where=text("comment IS NOT NULL"),
+        ),
+    )
+
+
+class FeedbackReason(Base):
+    """One chosen reason of one feedback: the console's filter and breakdown. The feedback's
+    source, time and rating are copied here (none of them ever changes), so counting reasons
+    over a period reads this table's index alone."""
+
+    __tablename__ = "feedback_reasons"
+
+    feedback_id: Mapped[str] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[str] = mapped_column(String(8))
+    created_time: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_feedback_reasons_period", "source", "created_time", "reason", "rating"),
+        Index("ix_feedback_reasons_reason", "reason", "feedback_id"),
     )
 
 
@@ -208,53 +183,3 @@ class FeedbackToken(Base):
         Index("ix_feedback_tokens_task", "task_id"),
         Index("ix_feedback_tokens_trace", "trace_id"),
     )
-
-
-class OutboxEvent(Base):
-    """An event waiting for (or done with) delivery to one destination.
-
-    Written in the same transaction as the feedback it announces; `seq` gives the commit
-    order that delivery keeps per session and destination.
-    """
-
-    __tablename__ = "outbox"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(36))
-    destination: Mapped[str] = mapped_column(String(64))
-    session_id: Mapped[str] = mapped_column(String(ID_MAX_CHARS))
-    feedback_id: Mapped[str | None] = mapped_column(String(36))
-    topic: Mapped[str | None] = mapped_column(String(1024))
-    payload: Mapped[str] = mapped_column(Text)
-    created_time: Mapped[int] = mapped_column(BigInteger)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    next_attempt_time: Mapped[int] = mapped_column(BigInteger)
-    claimed_until: Mapped[int | None] = mapped_column(BigInteger)
-    delivered_time: Mapped[int | None] = mapped_column(BigInteger)
-
-    __table_args__ = (
-        Index("ix_outbox_queue", "destination", "session_id", "delivered_time", "seq"),
-        Index("ix_outbox_due", "delivered_time", "next_attempt_time"),
-    )
-
-
-class ScheduledJob(Base):
-    """When a scheduled job (data retention) last ran, and where: instances share it."""
-
-    __tablename__ = "scheduled_jobs"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    last_run_ms: Mapped[int] = mapped_column(BigInteger)
-    ran_by: Mapped[str] = mapped_column(String(255))
-
-
-# The tables, for Core statements in the store modules.
-SESSIONS = cast(Table, ChatSession.__table__)
-TASKS = cast(Table, Task.__table__)
-TASK_EVENTS = cast(Table, TaskEvent.__table__)
-FEEDBACK = cast(Table, Feedback.__table__)
-FEEDBACK_KEYS = cast(Table, FeedbackKey.__table__)
-FEEDBACK_TOKENS = cast(Table, FeedbackToken.__table__)
-OUTBOX = cast(Table, OutboxEvent.__table__)
-SCHEDULED_JOBS = cast(Table, ScheduledJob.__table__)
