@@ -45,6 +45,11 @@ def invalid_field(name: str, message: str) -> APIError:
     return validation_failed([{"loc": ["body", name], "msg": message}], message)
 
 
+def invalid_query(name: str, message: str) -> APIError:
+    """A 422 about one query parameter, whose message is the whole detail."""
+    return validation_failed([{"loc": ["query", name], "msg": message}], message)
+
+
 def bad_request(detail: str, name: str | None = None) -> APIError:
     """A 400 for a body the SDK dialects reject (their clients expect 400, not 422)."""
     errors = [{"loc": ["body", name], "msg": detail}] if name else []

@@ -77,6 +77,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             replay_buffer_size=config.sse.replay_buffer_size,
         )
         templates = build_templates()
+        templates.env.globals["feedback_reasons"] = config.feedback_reasons
         partials = Partials(templates, feedback.enabled, config.agent.name)
         runner = TaskRunner(writer=writer, agent=build_agent(config.agent))
         live = LiveUpdates(hub, partials, config.sse, key_prefix=config.rate_limits.key_prefix)

@@ -21,10 +21,13 @@ from app.api.me import me
 from app.api.openapi import openapi_json
 from app.compat.routes import compat_mount
 from app.config import AppConfig
+from app.console import views as console
+from app.console.session import RequireOperator
 from app.views import forms, pages, stream
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
 from app.web.middleware.rules import PUBLIC, spends
+from app.web.middleware.security import PrivatePages
 from app.web.middleware.surface import Surface
 from app.web.rendering import STATIC_DIR
 
@@ -39,6 +42,7 @@ def api_routes() -> list[BaseRoute]:
         ),
         Route("/feedback", feedback.list_feedback, methods=["GET"]),
         Route("/feedback/summary", feedback.feedback_summary),
+        Route("/feedback/export", feedback.export_feedback),
         Route("/feedback/tokens", links.create_link, methods=["POST"]),
         Route(
             "/feedback/ingest/{token}",
@@ -87,8 +91,45 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
+def console_rules() -> list[Middleware]:
+    """Every console route: HTML errors, same-origin posts only, never framed or cached."""
+    return [
+        Middleware(Surface, name="html"),
+        Middleware(OriginCheck, allowed_origins=()),
+        Middleware(PrivatePages),
+    ]
+
+
+def console_routes() -> list[BaseRoute]:
+    """Under /admin. The sign-in form is open; everything else needs an operator."""
+    signed_in = [Middleware(RequireOperator)]
+    return [
+        Route("/login", console.login_form, methods=["GET"]),
+        Route("/login", console.login, methods=["POST"], middleware=[spends("login")]),
+        Route("/logout", console.logout, methods=["POST"]),
+        Mount(
+            "",
+            routes=[
+                Route("/feed", console.feed_page),
+                Route("/live", console.live),
+                Route("/events", console.events),
+                Route("/export", console.export_view),
+                Route("/chats/{session_id}", console.chat),
+            ],
+            middleware=signed_in,
+        ),
+    ]
+
+
 def routes(config: AppConfig) -> list[BaseRoute]:
     return [
+        # The dashboard is /admin itself, not /admin/ (a Mount matches only below its path).
+        Route(
+            "/admin",
+            console.show_dashboard,
+            middleware=[*console_rules(), Middleware(RequireOperator)],
+        ),
+        Mount("/admin", routes=console_routes(), middleware=console_rules()),
         Mount(
             "/api",
             routes=[Mount("/v1", routes=api_routes())],

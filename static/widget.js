@@ -39,6 +39,13 @@
     form.reset();
     form.elements["task_id"].value = controls.getAttribute("data-task-id");
     form.elements["rating"].value = rating;
+    var reasons = null;
+    dialog.querySelectorAll("[data-reasons-for]").forEach(function (fieldset) {
+      var shown = fieldset.getAttribute("data-reasons-for") === rating;
+      fieldset.hidden = !shown;
+      fieldset.disabled = !shown;  // a disabled fieldset's checkboxes are not submitted
+      if (shown) reasons = fieldset;
+    });
     prompt.textContent = prompt.getAttribute("data-prompt-" + rating);
     showError(form, "");
     updateCount();
@@ -61,7 +68,9 @@
       dialog.style.top = top + "px";
       dialog.scrollIntoView({ block: "nearest" });
     }
-    form.elements["comment"].focus();
+    // The first control in the dialog's order: the first reason, else the comment.
+    var first = reasons && $("input", reasons);
+    (first || form.elements["comment"]).focus();
   }
 
   function restoreFocus() {

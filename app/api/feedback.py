@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.schemas import FeedbackIn, FeedbackQuery
-from app.errors import APIError
-from app.feedback import listing
+from app.errors import APIError, invalid_query
+from app.feedback import export, listing
 from app.feedback.service import PERSISTENCE_REQUIRED, submit
 from app.feedback.thumbs import thumbs
 from app.identity import Identity
@@ -18,7 +18,7 @@ from app.transcripts.access import task_not_found
 from app.transcripts.store import get_task
 from app.web.credentials import current_identity
 from app.web.parsing import json_body, parse_instant, query_params
-from app.web.responses import JSONResponse
+from app.web.responses import JSONResponse, feedback_download
 from app.web.state import services
 
 
@@ -116,6 +116,21 @@ async def list_feedback(request: Request) -> Response:
     if link:
         headers["Link"] = link
     return JSONResponse(body, headers=headers)
+
+
+async def export_feedback(request: Request) -> Response:
+    """Every matching row as CSV or JSON Lines, streamed: the listing's filters and its
+    ownership rules, without paging."""
+    fmt = request.query_params.get("format", "csv")
+    if fmt not in export.MEDIA_TYPES:
+        raise invalid_query("format", "Choose format=csv or format=jsonl.")
+    query = query_params(request, FeedbackQuery)
+    svc = services(request)
+    identity, start_ms, end_ms = _reader(request)
+    where = await svc.db.read(
+        lambda conn: _readable_filter(conn, identity, query, start_ms, end_ms)
+    )
+    return feedback_download(svc.db.read, where, fmt)
 
 
 async def feedback_summary(request: Request) -> Response:

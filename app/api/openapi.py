@@ -164,6 +164,29 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/feedback/export": {
+            "get": {
+                "summary": "Every matching feedback row as CSV or JSON Lines, streamed",
+                "parameters": [
+                    _param("format", schema={"enum": ["csv", "jsonl"], "default": "csv"}),
+                    *[
+                        param
+                        for param in _query(FeedbackQuery)
+                        if param["name"] not in ("page", "page_size")
+                    ],
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The file (Content-Disposition: attachment)",
+                        "content": {
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors(400, 403, 404, 422, 501),
+                },
+            }
+        },
         "/api/v1/feedback/tokens": {
             "post": {
                 "summary": "Issue a single-use, expiring feedback link for one task",

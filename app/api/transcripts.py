@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch, TranscriptQuery
-from app.errors import APIError, validation_failed
+from app.errors import invalid_query
 from app.events.snapshots import TaskView
 from app.transcripts import service
 from app.transcripts.access import owned_session, task_not_found
@@ -65,10 +65,6 @@ async def add_task_event(request: Request) -> Response:
         payload=body.payload,
     )
     return JSONResponse(event, status_code=201)
-
-
-def invalid_query(name: str, message: str) -> APIError:
-    return validation_failed([{"loc": ["query", name], "msg": message}], message)
 
 
 async def list_session_tasks(request: Request) -> Response:

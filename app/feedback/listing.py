@@ -83,14 +83,22 @@ def list_feedback(
 
 
 def export_page(
-    conn: Connection, *, where: FeedbackFilter, after: tuple[int, str] | None, size: int
+    conn: Connection,
+    *,
+    where: FeedbackFilter,
+    after: tuple[int, str] | None,
+    size: int,
+    newer_than: tuple[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The next `size` rows of an export in the API's shape, newest first, after the row at
-    `after` (its created_time and id): keyset paging, so page 1,000 costs what page 1 does."""
+    `after` (its created_time and id): keyset paging, so page 1,000 costs what page 1 does.
+    With `newer_than`, only rows that came after that one (the console's live feed)."""
     c = FEEDBACK.c
     clauses = where.clauses()
     if after is not None:
         clauses.append(tuple_(c.created_time, c.id) < tuple_(*after))
+    if newer_than is not None:
+        clauses.append(tuple_(c.created_time, c.id) > tuple_(*newer_than))
     query = select(FEEDBACK).where(*clauses).order_by(c.created_time.desc(), c.id.desc())
     return [feedback_json(row) for row in conn.execute(query.limit(size)).mappings()]
 

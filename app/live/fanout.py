@@ -45,6 +45,8 @@ class LiveUpdates:
             await self.relay.stop()
 
     def render(self, update: LiveUpdate) -> str:
+        if update.task is None:  # "arrived": operators' pages fetch what they need
+            return update.ref
         if update.kind == "task":
             return self.partials.task(update.task)
         if update.kind == "feedback":
@@ -56,14 +58,12 @@ class LiveUpdates:
         return LiveMessage(event_id, 0, update.name, data, encode(update.name, data, event_id))
 
     def _on_event(self, event: DomainEvent) -> None:
-        update = LiveUpdate.of(event)
-        if update is None:
-            return
-        if self.relay is not None:
-            self.relay.send(update)
-        elif self.hub.watching(update.session_id):  # nothing to render for otherwise
-            data = self.render(update)
-            self.hub.publish(update.session_id, update.name, data, supersedes=update.supersedes)
+        for update in LiveUpdate.of(event):
+            if self.relay is not None:
+                self.relay.send(update)
+            elif self.hub.watching(update.session_id):  # nothing to render for otherwise
+                data = self.render(update)
+                self.hub.publish(update.session_id, update.name, data, supersedes=update.supersedes)
 
     def _arrived(self, session_id: str, event_id: str, update: LiveUpdate | None) -> None:
         """From Redis: any instance's update (or resync marker) for a session."""

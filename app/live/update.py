@@ -1,6 +1,7 @@
-"""What a page must hear about: a change to one of its session's tasks, named as SSE events.
+"""What a page must hear about, named as SSE events: a change to one of its session's tasks,
+or, for the console's operators, that feedback arrived somewhere.
 
-Instances share updates as data, not HTML: each renders an update only for sessions its own
+Instances share updates as data, not HTML: each renders an update only for channels its own
 pages watch, so a change nobody is looking at costs no rendering anywhere.
 """
 
@@ -16,42 +17,57 @@ from app.events.snapshots import TaskView
 
 TASK_CREATED = "task-created"
 TRANSCRIPT = "transcript"
-Kind = Literal["task", "reply", "feedback"]
+FEEDBACK_ARRIVED = "feedback"
+# The operators' channel; no session id can have this name (ids never start with "~").
+OPERATORS = "~operators"
+Kind = Literal["task", "reply", "feedback", "arrived"]
 
 
 @dataclass(frozen=True)
 class LiveUpdate:
-    session_id: str
+    session_id: str  # the channel: a session, or OPERATORS
     kind: Kind  # which partial shows it
-    task: TaskView
+    task: TaskView | None  # None only for "arrived"
+    ref: str = ""  # "arrived": the feedback's id
 
     @property
     def name(self) -> str:
         """The SSE event name the page's element listens for."""
         if self.kind == "task":
             return TASK_CREATED
+        if self.kind == "arrived":
+            return FEEDBACK_ARRIVED
+        assert self.task is not None
         return f"{self.kind}-{self.task.id}"
 
     @property
     def supersedes(self) -> bool:
-        """Whether it carries the whole state of its name (older ones need not be replayed)."""
+        """Whether it carries the whole state of its name (older ones need not be replayed):
+        a reply or controls state, or the operators' "look again"."""
         return self.kind != "task"
 
     @classmethod
-    def of(cls, event: DomainEvent) -> LiveUpdate | None:
+    def of(cls, event: DomainEvent) -> list[LiveUpdate]:
+        updates = []
+        if isinstance(event, FeedbackSubmitted):
+            updates.append(cls(OPERATORS, "arrived", None, event.feedback.id))
         task = event.task
         if task is None:
-            return None  # conversation-level feedback: no page element shows it
+            return updates  # conversation-level feedback: no page element shows it
         if isinstance(event, TaskCreated):
-            return cls(task.session_id, "task", task)
-        if isinstance(event, FeedbackSubmitted):
-            return cls(task.session_id, "feedback", task)
-        return cls(task.session_id, "reply", task)
+            updates.append(cls(task.session_id, "task", task))
+        elif isinstance(event, FeedbackSubmitted):
+            updates.append(cls(task.session_id, "feedback", task))
+        else:
+            updates.append(cls(task.session_id, "reply", task))
+        return updates
 
     def encode(self) -> bytes:
-        return orjson.dumps({"k": self.kind, "t": asdict(self.task)})
+        task = asdict(self.task) if self.task is not None else None
+        return orjson.dumps({"k": self.kind, "t": task, "r": self.ref})
 
     @classmethod
     def decode(cls, session_id: str, data: bytes) -> LiveUpdate:
         record = orjson.loads(data)
-        return cls(session_id, record["k"], TaskView(**record["t"]))
+        task = TaskView(**record["t"]) if record.get("t") is not None else None
+        return cls(session_id, record["k"], task, record.get("r", ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -38,11 +39,41 @@ def _reply_html(task: TaskView) -> Markup:
     return reply_html(task.response_text, task.response_html, task.html_version)
 
 
+DASH = "\u2013"  # en dash: nothing to show
+MINUS = "\u2212"  # the minus sign, not a hyphen
+
+
+def percent(share: float | None) -> str:
+    """0.7234 as "72%"; nothing to show as a dash."""
+    return DASH if share is None else f"{share * 100:.0f}%"
+
+
+def signed(change: float | None, unit: str = "%") -> str:
+    """A change with its sign, "+12%" or "-3 pts" (a real minus); none (no earlier figure) as
+    a dash."""
+    if change is None:
+        return DASH
+    rounded = round(change)
+    sign = "+" if rounded > 0 else MINUS if rounded < 0 else "\u00b1"
+    return f"{sign}{abs(rounded)}{unit}"
+
+
+def utc(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.filters["reply_html"] = _reply_html
     env.filters["with_token"] = with_token
+    env.filters.update(percent=percent, signed=signed, utc=utc, iso=iso)
     env.globals.update(htmx_js=HTMX_JS, htmx_sse_js=HTMX_SSE_JS, bounds=bounds)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -7,6 +7,8 @@ headers are built once, when the app is.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -54,6 +56,28 @@ class SecurityHeaders:
                     for name, value in headers
                 )
                 message["headers"] = headers + (self.on_pages if html else ALWAYS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class PrivatePages:
+    """For the console's pages: never framed (a second policy, which browsers enforce on top
+    of the first, so the widget's embedding origins do not apply here), never cached."""
+
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
+        (b"content-security-policy", b"frame-ancestors 'none'"),
+        (b"cache-control", b"no-store"),
+    ]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+                message["headers"] = headers + self.HEADERS
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,87 @@
+"""The trend chart's geometry, drawn by the template as plain SVG: no script, no inline style,
+colours from console.css. Stacked bars per bucket, thumbs up below thumbs down, on an axis
+rounded to a readable maximum. The same numbers are in a table under the chart."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from app.console.dashboard import Bucket
+
+WIDTH = 720
+HEIGHT = 220
+LEFT = 44  # room for the axis labels
+TOP = 10
+BOTTOM = 26  # room for the bucket labels
+GAP = 0.2  # of each slot, between bars
+MAX_LABELS = 8
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    width: float
+    up_y: float
+    up_height: float
+    down_y: float
+    down_height: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    bars: list[Bar]
+    ticks: list[tuple[float, int]]  # (y, value) of each gridline
+    labels: list[tuple[float, str]]  # (x centre, text) under some bars
+    baseline: float
+    summary: str
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten at or above `value` (at least 4)."""
+    if value <= 4:
+        return 4
+    power = int(10 ** math.floor(math.log10(value)))
+    for step in (1, 2, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def trend_chart(buckets: list[Bucket], bucket_ms: int) -> Chart:
+    plot_height = HEIGHT - TOP - BOTTOM
+    top = nice_ceiling(max((b.up + b.down for b in buckets), default=0))
+    slot = (WIDTH - LEFT) / max(len(buckets), 1)
+    scale = plot_height / top
+    baseline = TOP + plot_height
+    bars = []
+    for n, bucket in enumerate(buckets):
+        up_height, down_height = bucket.up * scale, bucket.down * scale
+        x = LEFT + n * slot + slot * GAP / 2
+        label = bucket.label(bucket_ms)
+        bars.append(
+            Bar(
+                x=round(x, 2),
+                width=round(slot * (1 - GAP), 2),
+                up_y=round(baseline - up_height, 2),
+                up_height=round(up_height, 2),
+                down_y=round(baseline - up_height - down_height, 2),
+                down_height=round(down_height, 2),
+                title=f"{label}: {bucket.up} up, {bucket.down} down",
+            )
+        )
+    every = max(1, math.ceil(len(buckets) / MAX_LABELS))
+    labels = [
+        (round(LEFT + n * slot + slot / 2, 2), bucket.label(bucket_ms))
+        for n, bucket in enumerate(buckets)
+        if n % every == 0
+    ]
+    ticks = [(round(baseline - top * part / 4 * scale, 2), top * part // 4) for part in range(5)]
+    up = sum(b.up for b in buckets)
+    down = sum(b.down for b in buckets)
+    summary = f"Thumbs up and down per {'day' if bucket_ms >= 86_400_000 else 'hour'}: "
+    summary += f"{up} up and {down} down over {len(buckets)} buckets."
+    return Chart(WIDTH, HEIGHT, bars, ticks, labels, baseline, summary)
