@@ -30,6 +30,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.bench_console import console_dashboard  # noqa: E402
 from scripts.loadgen import (  # noqa: E402
     EventStream,
     PhaseResult,
@@ -347,6 +348,7 @@ def main() -> None:
         ]
         with server(ours_cmd, port, Path(folder) / "ours.log") as process:
             ours = asyncio.run(our_phases(port, process.pid, args.requests, args.quick))
+        ours["console"] = console_dashboard(Path(folder))
     report(floor, ours, Path(args.json))
 
 
@@ -375,6 +377,13 @@ def report(floor: dict[str, PhaseResult], ours: dict[str, Any], path: Path) -> N
         f"SSE: {sse['clients']} clients, {sse['kib_per_client']} KiB each, "
         f"{sse['streams_per_second']} new streams/s, one event to {sse['watchers']} watchers in "
         f"{sse['fanout_ms']} ms (goal ≤ 25 KB, ≥ 1500/s, ≤ 50 ms)"
+    )
+    console = ours["console"]
+    print(
+        f"console dashboard, {console['rows']:,} rows: 7 days p50 {console['7d']['p50_ms']} ms, "
+        f"30 days p50 {console['30d']['p50_ms']} ms (max {console['30d']['max_ms']}) "
+        f"(goal ≤ 300 ms); CSV export of 30 days {console['export_mib']} MiB in "
+        f"{console['export_csv_seconds']} s"
     )
     figures = {
         "date": day,

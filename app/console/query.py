@@ -29,7 +29,7 @@ DIMENSIONS = ("agent", "model", "prompt_version", "key", "reason")
 class _Params(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    range: Literal["24h", "7d", "30d"] | None = None
+    range: Literal["24h", "7d", "30d", "custom"] | None = None
     start: str | None = Field(None, alias="from", max_length=32)
     to: str | None = Field(None, max_length=32)
     agent: str | None = Field(None, max_length=255)
@@ -68,10 +68,11 @@ class ConsoleQuery:
             where = ".".join(str(part) for part in first["loc"])
             raise APIError(400, "invalid_filter", f"{where}: {first['msg']}") from None
         end = now if now is not None else now_ms()
-        chosen = given.range or DEFAULT_PRESET
+        custom = given.range == "custom" or (given.range is None and bool(given.start or given.to))
+        chosen = given.range if given.range in PRESETS else DEFAULT_PRESET
         preset: str | None = chosen
         start = end - PRESETS[chosen]
-        if given.start or given.to:
+        if custom:
             preset = None
             start = parse_instant("from", given.start) or end - PRESETS[DEFAULT_PRESET]
             end = parse_instant("to", given.to, end_of_day=True) or end
@@ -145,6 +146,11 @@ class ConsoleQuery:
         }
         values.update(changes)
         return {name: value for name, value in values.items() if value is not None}
+
+    def canonical(self) -> dict[str, str]:
+        """The query string that says this view and nothing else (the feed position too)."""
+        before = cursor_text(*self.before) if self.before else None
+        return self.params(before=before)
 
     def url(self, path: str = "/admin", **changes: str | None) -> str:
         query = urlencode(self.params(**changes))

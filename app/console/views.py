@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 from starlette.requests import Request
@@ -80,6 +81,12 @@ async def logout(request: Request) -> Response:
 
 async def show_dashboard(request: Request) -> Response:
     query = ConsoleQuery.parse(request.query_params)
+    canonical = query.canonical()
+    if dict(request.query_params) != canonical:
+        # The filter form sends every field, empty or default; the address to share is
+        # the one that names only what this view chose.
+        target = f"/admin?{urlencode(canonical)}" if canonical else "/admin"
+        return RedirectResponse(target, status_code=303)
     board = await dashboard.build(services(request).db, query)
     return _page(
         request,
