@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.console_support import OPERATOR_KEY, console_config
 from tests.redis_support import RedisServer
 from tests.sse_client import Event, read_events
 from tests.support import (
@@ -240,3 +241,31 @@ async def answered_by(url: str) -> str:
 
 async def _is(value: Any, expected: str) -> bool:
     return bool(await value == expected)
+
+
+async def test_operators_hear_feedback_stored_on_any_instance(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The console's live stream on A announces feedback submitted through B."""
+    config = shared_config(tmp_path, postgres_url, **console_config())
+    first = start_server(config, migrate=False)
+    second = start_server(config, migrate=False)
+    try:
+        async with (
+            httpx.AsyncClient(base_url=first.url, timeout=10) as a,
+            httpx.AsyncClient(base_url=second.url, timeout=10) as b,
+        ):
+            signed = await a.post("/admin/login", data={"api_key": OPERATOR_KEY})
+            assert signed.status_code == 303
+            session_id = (await b.post("/api/v1/sessions", json={})).json()["id"]
+            (task_id,) = await completed_tasks(b, session_id, 1)
+            async with a.stream("GET", "/admin/events") as response:
+                assert response.status_code == 200
+                stream = read_events(response)
+                await like(b, session_id, task_id)
+                (heard,) = await events_until(stream, 1)
+            rows = (await b.get("/api/v1/feedback", params={"task_id": task_id})).json()
+        assert (heard.event, heard.data) == ("feedback", rows[0]["id"])
+    finally:
+        stop_server(first)
+        stop_server(second)
