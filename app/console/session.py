@@ -20,7 +20,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config.schema import AppConfig
 from app.config.web import ApiKeySettings
-from app.errors import APIError
 from app.web.credentials import matches_any
 from app.web.state import services, services_of
 
@@ -39,9 +38,11 @@ NO_SECRET = (
 
 @dataclass(frozen=True)
 class Operator:
-    """Who is signed in to the console: the name of their API key."""
+    """Who is signed in to the console: their API key's name, and its fingerprint (so the
+    session ends when the key changes)."""
 
     key_name: str
+    fingerprint: str
 
 
 def _fingerprint(key: str) -> str:
@@ -62,14 +63,13 @@ def sign_in(config: AppConfig, presented: str) -> tuple[Operator | None, str | N
         return None, UNKNOWN_KEY
     if OPERATOR_SCOPE not in found.scopes:
         return None, NOT_AN_OPERATOR
-    return Operator(found.name), None
+    return Operator(found.name, _fingerprint(found.key)), None
 
 
 def session_cookie(config: AppConfig, operator: Operator) -> str:
     secret = config.console_secret
     assert secret is not None  # the login form refuses before this without one
-    key = next(k for k in config.auth.api_keys if k.name == operator.key_name)
-    return _serializer(secret).dumps({"k": key.name, "f": _fingerprint(key.key)})
+    return _serializer(secret).dumps({"k": operator.key_name, "f": operator.fingerprint})
 
 
 def set_session(response: Response, request: Request, config: AppConfig, cookie: str) -> None:
@@ -98,23 +98,19 @@ def operator_of(conn: HTTPConnection, config: AppConfig) -> Operator | None:
         payload = _serializer(secret).loads(value, max_age=int(config.admin.session_hours * 3600))
     except BadSignature:  # forged, tampered with or expired (SignatureExpired is one)
         return None
-    if not isinstance(payload, dict):
+    name, fingerprint = (
+        (payload.get("k"), payload.get("f")) if isinstance(payload, dict) else (0, 0)
+    )
+    if not isinstance(name, str) or not isinstance(fingerprint, str):
         return None
     for key in config.auth.api_keys:
         if (
-            key.name == payload.get("k")
-            and matches_any(payload.get("f"), (_fingerprint(key.key),))
+            key.name == name
+            and matches_any(fingerprint, (_fingerprint(key.key),))
             and OPERATOR_SCOPE in key.scopes
         ):
-            return Operator(key.name)
+            return Operator(key.name, fingerprint)
     return None
-
-
-def current_operator(conn: HTTPConnection) -> Operator:
-    operator = conn.scope.get(OPERATOR_KEY)
-    if not isinstance(operator, Operator):
-        raise APIError(401, "console_sign_in", "Sign in to the console.")
-    return operator
 
 
 class RequireOperator:

@@ -34,6 +34,7 @@ class _Job:
     pending: list[str] = field(default_factory=list)
     model: str | None = None
     stop_requested: bool = False
+    finishing: bool = False  # no more streamed writes: the finish takes what is left
     flushing: asyncio.Task[bool] | None = None
     timer: asyncio.TimerHandle | None = None
     last_flush: float = field(default_factory=time.monotonic)
@@ -123,8 +124,8 @@ class TaskRunner:
                 job.timer.cancel()
 
     def _schedule_flush(self, job: _Job) -> None:
-        if job.timer is not None or job.flushing is not None:
-            return  # one is due already and will take this text too
+        if job.finishing or job.timer is not None or job.flushing is not None:
+            return  # one is due already (or the finish) and will take this text too
         wait = FLUSH_SECONDS - (time.monotonic() - job.last_flush)
         if wait <= 0:
             self._flush(job)
@@ -155,6 +156,7 @@ class TaskRunner:
         return running
 
     async def _finish(self, job: _Job, status: str, error: str | None) -> None:
+        job.finishing = True
         if job.timer is not None:
             job.timer.cancel()
             job.timer = None
