@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import ROOT, ServerProcess, free_port
+from tests.support import ROOT, ServerProcess, free_port, stop_server
 
 LLAMA_MODEL_NAME = "smollm2-135m"
 LLAMA_API_KEY = "test-llama-key-0123456789"
@@ -44,12 +44,7 @@ class AgentProcess(ServerProcess):
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_server(self)
 
     def kill(self) -> None:
         """Die at once, mid-answer (as a crashed upstream does)."""
