@@ -20,6 +20,7 @@ from tests.dialects import (
     OPERATOR,
     OPERATOR_KEY,
     TOKEN_SECRET,
+    VOLT_PUBLIC,
     dialect_options,
 )
 
@@ -167,3 +168,52 @@ async def test_an_operator_key_with_feedback_write_is_the_platform(app: Harness)
         ("session", "platform"),
         ("task", "platform"),
     ]
+
+
+async def test_no_dialect_takes_a_widget_token_or_an_operator_key(app: Harness) -> None:
+    """The audit of the other three dialects: each takes its own server-side credential in its
+    own header and nothing else. A widget token, a `sid` token or one of our API keys, in any
+    of their headers or as Bearer, is their 401, and nothing is stored."""
+    alices_chat, _ = await chat_of(app, "alice", "alice")
+    bobs_chat, bobs_task = await chat_of(app, "bob", "bob")
+    doors: list[tuple[str, dict[str, Any], list[str]]] = [
+        ("/compat/trodo/api/sdk/batch",
+         {"items": [{"run_id": bobs_task, "feedback": {"satisfaction": "negative"}}]},
+         ["X-Trodo-Site-Id", "Authorization"]),
+        (f"/compat/trodo/api/sdk/runs/{bobs_task}/feedback", {"satisfaction": "negative"},
+         ["X-Trodo-Site-Id", "Authorization"]),
+        ("/compat/trodo/api/sdk/track-agent",
+         {"event_type": "feedback", "message_id": bobs_task, "feedback": "negative"},
+         ["X-Trodo-Site-Id", "Authorization"]),
+        ("/compat/portkey/v1/feedback", {"trace_id": "bob-trace", "value": -10},
+         ["x-portkey-api-key", "Authorization"]),
+        ("/compat/voltagent/api/public/feedback",
+         {"trace_id": "bob-trace", "key": "thumbs", "score": 0},
+         ["X-Secret-Key", "Authorization"]),
+        ("/compat/voltagent/api/public/feedback/tokens",
+         {"trace_id": "bob-trace", "feedback_key": "thumbs"}, ["X-Secret-Key", "Authorization"]),
+        ("/compat/agentsight/api/feedbacks/",
+         {"kind": "conversation", "conversation_id": bobs_chat, "sentiment": "negative"},
+         ["Authorization", "X-API-Key"]),
+    ]  # fmt: skip
+    credentials = {
+        "widget token": mint("alice"),
+        "sid token": mint("alice", sid=alices_chat),
+        "operator key": OPERATOR_KEY,
+    }
+    answers = {}
+    for path, body, slots in doors:
+        for name, credential in credentials.items():
+            for slot in slots:
+                value = credential
+                if slot == "Authorization":
+                    # AgentSight's SDK scheme; elsewhere the usual Bearer.
+                    scheme = "Api-Key" if "agentsight" in path else "Bearer"
+                    value = f"{scheme} {credential}"
+                headers = {slot: value}
+                if slot == "X-Secret-Key":
+                    headers["X-Public-Key"] = VOLT_PUBLIC
+                response = await app.client.post(path, json=body, headers=headers)
+                answers[path, name, slot] = (response.status_code, response.json()["code"])
+    assert answers == dict.fromkeys(answers, (401, "invalid_credentials"))
+    assert await stored(app) == []
