@@ -10,7 +10,6 @@ door does look the id up: Alice's answer for her own ids differs from the unknow
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,6 @@ from tests.dialects import (
     dialect_options,
 )
 
-Send = Callable[[httpx.AsyncClient, str, str, str], Awaitable[httpx.Response]]
 UNKNOWN = ("nobody-chat", "nobody-task")
 OWN = ("alice-chat", "alice-task")
 FOREIGN = {
@@ -49,245 +47,119 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def htmx(token: str) -> dict[str, str]:
-    return {**bearer(token), "HX-Request": "true"}
-
-
 @dataclass(frozen=True)
 class Door:
+    """One request; `{session}` and `{task}` in its path and payload take the ids tried."""
+
     name: str
-    send: Send  # (client, token, session id, task id) -> the answer
-    # Refused whatever the id (a scope or credential the caller lacks): no control.
-    refused_before_lookup: bool = False
-    # An own id opens something endless (an event stream): no control in process.
-    no_control: bool = False
+    method: str
+    path: str
+    # Where the token goes: "bearer", "htmx" (bearer, as htmx sends it), "query", or the
+    # name of a header (a dialect's own credential header).
+    slot: str = "bearer"
+    json: Any = None
+    form: dict[str, str] | None = None
+    params: dict[str, str] | None = None
+    # False where the answer cannot depend on the id (a scope or credential the caller
+    # lacks), or where an own id opens an endless event stream.
+    control: bool = True
 
 
-def listing(path: str, param: str) -> Send:
-    async def send(client: httpx.AsyncClient, token: str, session: str, task: str) -> Any:
-        value = task if param == "task_id" else session
-        return await client.get(path, params={param: value}, headers=bearer(token))
-
-    return send
-
-
-async def sam_feedback(client: httpx.AsyncClient, token: str, session: str, task: str) -> Any:
-    body = {"taskId": task, "sessionId": session, "feedbackType": "down"}
-    return await client.post("/api/v1/feedback", json=body, headers=bearer(token))
-
-
-async def sam_feedback_own_chat(
-    client: httpx.AsyncClient, token: str, session: str, task: str
-) -> Any:
-    body = {"taskId": task, "sessionId": "alice-chat", "feedbackType": "down"}
-    return await client.post("/api/v1/feedback", json=body, headers=bearer(token))
-
-
-async def sam_feedback_own_task(
-    client: httpx.AsyncClient, token: str, session: str, task: str
-) -> Any:
-    body = {"taskId": "alice-task", "sessionId": session, "feedbackType": "down"}
-    return await client.post("/api/v1/feedback", json=body, headers=bearer(token))
-
-
-def get(path: str, *, query_token: bool = False, hx: bool = False, **params: str) -> Send:
-    """A GET of `path` formatted with {session} and {task}; params likewise."""
-
-    async def send(client: httpx.AsyncClient, token: str, session: str, task: str) -> Any:
-        values = {k: v.format(session=session, task=task) for k, v in params.items()}
-        if query_token:
-            values["token"] = token
-        headers = htmx(token) if hx else ({} if query_token else bearer(token))
-        return await client.get(
-            path.format(session=session, task=task), params=values, headers=headers
-        )
-
-    return send
-
-
-def post(
-    path: str,
-    *,
-    form: dict[str, str] | None = None,
-    json: Any = None,
-    headers: Callable[[str], dict[str, str]] = htmx,
-) -> Send:
-    """A POST of `path`, its form or JSON body, all formatted with {session} and {task}."""
-
-    def fill(value: Any, session: str, task: str) -> Any:
-        if isinstance(value, str):
-            return value.format(session=session, task=task)
-        if isinstance(value, dict):
-            return {k: fill(v, session, task) for k, v in value.items()}
-        return value
-
-    async def send(client: httpx.AsyncClient, token: str, session: str, task: str) -> Any:
-        url = path.format(session=session, task=task)
-        if json is not None:
-            return await client.post(url, json=fill(json, session, task), headers=headers(token))
-        return await client.post(url, data=fill(form or {}, session, task), headers=headers(token))
-
-    return send
-
-
-def patch(path: str, body: dict[str, Any]) -> Send:
-    async def send(client: httpx.AsyncClient, token: str, session: str, task: str) -> Any:
-        return await client.patch(path.format(task=task), json=body, headers=bearer(token))
-
-    return send
-
-
-def as_header(name: str) -> Callable[[str], dict[str, str]]:
-    return lambda token: {name: token}
-
-
+TASK_BODY = {"taskId": "{task}", "sessionId": "{session}", "feedbackType": "down"}
+SENTIMENT = {"sentiment": "negative"}
 DOORS = [
-    # SAM's API and its filters
-    Door("GET /api/v1/feedback?task_id", listing("/api/v1/feedback", "task_id")),
-    Door("GET /api/v1/feedback?session_id", listing("/api/v1/feedback", "session_id")),
-    Door("GET summary?task_id", listing("/api/v1/feedback/summary", "task_id")),
-    Door("GET summary?session_id", listing("/api/v1/feedback/summary", "session_id")),
-    Door("GET export?task_id", listing("/api/v1/feedback/export", "task_id")),
-    Door("GET export?session_id", listing("/api/v1/feedback/export", "session_id")),
-    Door("POST /api/v1/feedback", sam_feedback),
-    Door("POST /api/v1/feedback in own chat", sam_feedback_own_chat),
-    Door("POST /api/v1/feedback own task", sam_feedback_own_task),
-    # the push API's reads, and its writes (end users may not push at all)
-    Door("GET transcript", get("/api/v1/sessions/{session}/tasks")),
-    Door(
-        "GET transcript before",
-        get("/api/v1/sessions/alice-chat/tasks", limit="5", before="{task}"),
+    # SAM's API: the listing, the summary and the export with their filters, and feedback
+    *(
+        Door(f"GET {path}?{name}", "GET", path, params={name: value})
+        for path in ("/api/v1/feedback", "/api/v1/feedback/summary", "/api/v1/feedback/export")
+        for name, value in (("task_id", "{task}"), ("session_id", "{session}"))
     ),
-    Door(
-        "POST session",
-        post("/api/v1/sessions", json={"id": "{session}"}, headers=bearer),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "POST task",
-        post("/api/v1/sessions/{session}/tasks", json={"request_text": "x"}, headers=bearer),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "PATCH task",
-        patch("/api/v1/tasks/{task}", {"append_text": "x"}),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "POST task event",
-        post(
-            "/api/v1/tasks/{task}/events",
-            json={"direction": "request", "payload": {}},
-            headers=bearer,
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "POST feedback link",
-        post("/api/v1/feedback/tokens", json={"task_id": "{task}"}, headers=bearer),
-        refused_before_lookup=True,
-    ),
+    Door("POST feedback", "POST", "/api/v1/feedback", json=TASK_BODY),
+    Door("POST feedback own chat", "POST", "/api/v1/feedback",
+         json={**TASK_BODY, "sessionId": "alice-chat"}),
+    Door("POST feedback own task", "POST", "/api/v1/feedback",
+         json={**TASK_BODY, "taskId": "alice-task"}),
+    # the push API: its reads, and its writes (no end user may push at all)
+    Door("GET transcript", "GET", "/api/v1/sessions/{session}/tasks"),
+    Door("GET transcript before", "GET", "/api/v1/sessions/alice-chat/tasks",
+         params={"limit": "5", "before": "{task}"}),
+    Door("POST session", "POST", "/api/v1/sessions", json={"id": "{session}"}, control=False),
+    Door("POST task", "POST", "/api/v1/sessions/{session}/tasks", json={"request_text": "x"},
+         control=False),
+    Door("PATCH task", "PATCH", "/api/v1/tasks/{task}", json={"append_text": "x"},
+         control=False),
+    Door("POST task event", "POST", "/api/v1/tasks/{task}/events",
+         json={"direction": "request", "payload": {}}, control=False),
+    Door("POST feedback link", "POST", "/api/v1/feedback/tokens", json={"task_id": "{task}"},
+         control=False),
     # the widget
-    Door("GET /chat", get("/chat/{session}", query_token=True)),
-    Door("GET /embed", get("/embed/{session}", query_token=True)),
-    Door("GET events", get("/chat/{session}/events", query_token=True), no_control=True),
-    Door("GET earlier", get("/chat/{session}/earlier", hx=True)),
-    Door("GET earlier before", get("/chat/alice-chat/earlier", hx=True, before="{task}")),
-    Door("GET /chat before", get("/chat/alice-chat", query_token=True, before="{task}")),
-    Door("POST message", post("/chat/{session}/messages", form={"message": "hi"})),
-    Door(
-        "POST widget feedback",
-        post("/chat/{session}/feedback", form={"task_id": "{task}", "rating": "up"}),
+    Door("GET chat", "GET", "/chat/{session}", "query"),
+    Door("GET embed", "GET", "/embed/{session}", "query"),
+    Door("GET events", "GET", "/chat/{session}/events", "query", control=False),
+    Door("GET earlier", "GET", "/chat/{session}/earlier", "htmx"),
+    Door("GET earlier before", "GET", "/chat/alice-chat/earlier", "htmx",
+         params={"before": "{task}"}),
+    Door("GET chat before", "GET", "/chat/alice-chat", "query", params={"before": "{task}"}),
+    Door("POST message", "POST", "/chat/{session}/messages", "htmx", form={"message": "hi"}),
+    Door("POST widget feedback", "POST", "/chat/{session}/feedback", "htmx",
+         form={"task_id": "{task}", "rating": "up"}),
+    Door("POST widget feedback own chat", "POST", "/chat/alice-chat/feedback", "htmx",
+         form={"task_id": "{task}", "rating": "up"}),
+    Door("POST stop", "POST", "/chat/{session}/tasks/{task}/stop", "htmx"),
+    Door("POST stop own chat", "POST", "/chat/alice-chat/tasks/{task}/stop", "htmx"),
+    Door("POST retry", "POST", "/chat/{session}/tasks/{task}/retry", "htmx"),
+    Door("POST retry own chat", "POST", "/chat/alice-chat/tasks/{task}/retry", "htmx"),
+    # the dialects: a widget token is none of their credentials, wherever it is put
+    Door("AgentSight message", "POST", "/compat/agentsight/api/feedbacks/",
+         json={"kind": "message", "message_id": "{task}", **SENTIMENT}, control=False),
+    Door("AgentSight conversation", "POST", "/compat/agentsight/api/feedbacks/",
+         json={"kind": "conversation", "conversation_id": "{session}", **SENTIMENT},
+         control=False),
+    Door("AgentSight 0.0.x", "POST", "/compat/agentsight/api/conversation-feedbacks/",
+         json={"conversation_id": "{session}", **SENTIMENT}, control=False),
+    *(
+        Door(f"Trodo in {slot}", "POST", "/compat/trodo/api/sdk/runs/{task}/feedback", slot,
+             json={"satisfaction": "negative"}, control=False)
+        for slot in ("X-Trodo-Site-Id", "bearer")
     ),
-    Door(
-        "POST widget feedback own chat",
-        post("/chat/alice-chat/feedback", form={"task_id": "{task}", "rating": "up"}),
+    *(
+        Door(f"Portkey in {slot}", "POST", "/compat/portkey/v1/feedback", slot,
+             json={"trace_id": "{task}", "value": -10}, control=False)
+        for slot in ("x-portkey-api-key", "bearer")
     ),
-    Door("POST stop", post("/chat/{session}/tasks/{task}/stop")),
-    Door("POST stop own chat", post("/chat/alice-chat/tasks/{task}/stop")),
-    Door("POST retry", post("/chat/{session}/tasks/{task}/retry")),
-    Door("POST retry own chat", post("/chat/alice-chat/tasks/{task}/retry")),
-    # the dialects: a widget token is none of their credentials
-    Door(
-        "AgentSight message",
-        post(
-            "/compat/agentsight/api/feedbacks/",
-            headers=bearer,
-            json={"kind": "message", "message_id": "{task}", "sentiment": "negative"},
-        ),
-        refused_before_lookup=True,
+    *(
+        Door(f"VoltAgent in {slot}", "POST", "/compat/voltagent/api/public/feedback", slot,
+             json={"trace_id": "{task}", "key": "thumbs", "score": 0}, control=False)
+        for slot in ("X-Secret-Key", "bearer")
     ),
-    Door(
-        "AgentSight conversation",
-        post(
-            "/compat/agentsight/api/feedbacks/",
-            headers=bearer,
-            json={"kind": "conversation", "conversation_id": "{session}", "sentiment": "negative"},
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "AgentSight 0.0.x",
-        post(
-            "/compat/agentsight/api/conversation-feedbacks/",
-            headers=bearer,
-            json={"conversation_id": "{session}", "sentiment": "negative"},
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "Trodo as site id",
-        post(
-            "/compat/trodo/api/sdk/runs/{task}/feedback",
-            headers=as_header("X-Trodo-Site-Id"),
-            json={"satisfaction": "negative"},
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "Trodo as bearer",
-        post(
-            "/compat/trodo/api/sdk/runs/{task}/feedback",
-            headers=bearer,
-            json={"satisfaction": "negative"},
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "Portkey as key",
-        post(
-            "/compat/portkey/v1/feedback",
-            json={"trace_id": "{task}", "value": -10},
-            headers=as_header("x-portkey-api-key"),
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "Portkey as bearer",
-        post(
-            "/compat/portkey/v1/feedback", headers=bearer, json={"trace_id": "{task}", "value": -10}
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "VoltAgent as secret key",
-        post(
-            "/compat/voltagent/api/public/feedback",
-            json={"trace_id": "{task}", "key": "thumbs", "score": 0},
-            headers=lambda token: {"X-Public-Key": VOLT_PUBLIC, "X-Secret-Key": token},
-        ),
-        refused_before_lookup=True,
-    ),
-    Door(
-        "VoltAgent as bearer",
-        post(
-            "/compat/voltagent/api/public/feedback",
-            headers=bearer,
-            json={"trace_id": "{task}", "key": "thumbs", "score": 0},
-        ),
-        refused_before_lookup=True,
-    ),
-]
+]  # fmt: skip
+
+
+def fill(value: Any, session: str, task: str) -> Any:
+    if isinstance(value, str):
+        return value.format(session=session, task=task)
+    if isinstance(value, dict):
+        return {name: fill(one, session, task) for name, one in value.items()}
+    return value
+
+
+async def send(client: httpx.AsyncClient, door: Door, token: str, session: str, task: str) -> Any:
+    params = fill(door.params or {}, session, task)
+    headers = {}
+    if door.slot in ("bearer", "htmx"):
+        headers = bearer(token) | ({"HX-Request": "true"} if door.slot == "htmx" else {})
+    elif door.slot == "query":
+        params["token"] = token
+    else:
+        headers = {door.slot: token, "X-Public-Key": VOLT_PUBLIC}
+    return await client.request(
+        door.method,
+        fill(door.path, session, task),
+        params=params,
+        headers=headers,
+        json=fill(door.json, session, task),
+        data=fill(door.form, session, task),
+    )
 
 
 @pytest.fixture
@@ -351,7 +223,7 @@ def seen(response: httpx.Response, session: str, task: str) -> tuple[Any, ...]:
 
 
 async def answers(app: Harness, door: Door, token: str, ids: tuple[str, str]) -> tuple[Any, ...]:
-    return seen(await door.send(app.client, token, *ids), *ids)
+    return seen(await send(app.client, door, token, *ids), *ids)
 
 
 async def check_door(app: Harness, door: Door, variant: str) -> None:
@@ -360,7 +232,7 @@ async def check_door(app: Harness, door: Door, variant: str) -> None:
     for ids in FOREIGN[variant]:
         foreign = await answers(app, door, token, ids)
         assert foreign == unknown, (door.name, variant, ids, foreign, unknown)
-    if not (door.refused_before_lookup or door.no_control):
+    if door.control:
         own = await answers(app, door, token, OWN)
         assert own != unknown, (door.name, "the control: own ids must be found", own)
 

@@ -140,7 +140,7 @@ def _target(conn: Connection, submission: Submission) -> _Target:
     task = transcripts.find_task(conn, submission.task_ref)
     if task is None and submission.wait_for_trace:
         return _Target(trace_id=submission.task_ref)
-    # A task of someone else's, or outside the session the caller names, answers exactly as
+    # Someone else's task, or one outside the session the caller names, answers exactly as
     # an unknown one: a difference would tell a prober that the id exists.
     if (
         task is None
