@@ -80,6 +80,13 @@ class Identity:
         """Whether rows owned by `owner` are visible: an API key reaches every user's."""
         return self.is_key or owner == self.user_id
 
+    def may_reach(self, owner: str | None, session_id: str | None) -> bool:
+        """Whether a row of `owner` in `session_id` exists for this identity at all: its own
+        (an API key: anyone's), and for a `sid` token, in that chat only."""
+        return self.may_see(owner) and (
+            self.session_limit is None or self.session_limit == session_id
+        )
+
     def acting_user(self, named: str | None, scope: str) -> str:
         """The end user a request acts for. Keys name one (and need `scope`); users are
         themselves, and naming anyone else is refused."""

@@ -101,8 +101,11 @@ async def test_session_that_is_not_the_tasks_is_not_found(harness: Harness) -> N
     other_session = await harness.new_session()
     task_id = await harness.completed_task(session_id)
     response = await harness.client.post("/api/v1/feedback", json=body(task_id, other_session))
-    assert response.status_code == 404
-    assert response.json()["code"] == "task_not_in_session"
+    # Like an unknown task: a task outside the session named does not exist for the request.
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": f"Task with ID '{task_id}' not found.", "code": "task_not_found"},
+    )
 
 
 @pytest.mark.parametrize("status", ["running", "failed", "cancelled"])

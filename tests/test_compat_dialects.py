@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from typing import Any
 
-import jwt
 import pytest
 
 from tests.conftest import Harness, HarnessFactory
 from tests.dialects import (
     AGENTSIGHT_KEY,
     OPERATOR,
+    OPERATOR_KEY,
     PORTKEY_KEY,
-    TOKEN_SECRET,
     TRODO_SITE,
     VOLT_PUBLIC,
     VOLT_SECRET,
@@ -205,13 +203,14 @@ async def test_agentsight_conversation_feedback_is_201_json_and_customer(app: Ha
     assert again.status_code == 409
 
 
-async def test_agentsight_bearer_jwt_is_platform_and_bad_keys_are_401(app: Harness) -> None:
+async def test_agentsight_bearer_operator_key_is_platform_and_bad_keys_are_401(
+    app: Harness,
+) -> None:
     session_id, task_id = await pushed_task(app, "as-2")
-    dashboard = jwt.encode({"sub": "qa-lead", "exp": int(time.time()) + 60}, TOKEN_SECRET, "HS256")
     response = await app.client.post(
         "/compat/agentsight/api/feedbacks/",
         json={"kind": "message", "message": "as-2", "sentiment": "negative", "reason": "wrong"},
-        headers={"Authorization": f"Bearer {dashboard}"},
+        headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
     )
     assert response.status_code == 201, response.text
     (row,) = await feedback_rows(app, key="sentiment")
@@ -493,11 +492,10 @@ async def test_satisfaction_analytics_count_customer_feedback_unless_asked(app: 
         json={"sentiment": "positive", "conversation_id": session_id},
         headers=AGENTSIGHT,
     )
-    dashboard = jwt.encode({"sub": "qa", "exp": int(time.time()) + 60}, TOKEN_SECRET, "HS256")
     await app.client.post(
         "/compat/agentsight/api/conversation-feedbacks/",
         json={"sentiment": "negative", "conversation_id": other_session},
-        headers={"Authorization": f"Bearer {dashboard}"},
+        headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
     )
     for value, weight in ((10, 0.5), (-2, 1.0)):
         await app.client.post(

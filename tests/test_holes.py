@@ -71,9 +71,13 @@ async def test_a_sid_token_reads_only_its_own_chat_everywhere(app: Harness) -> N
     listing = await app.client.get("/api/v1/feedback", headers=limited)
     assert [row["session_id"] for row in listing.json()] == ["chat-a"]
     assert listing.headers["X-Total-Count"] == "1"
-    for params in ({"session_id": "chat-a2"}, {"task_id": other_task}):
-        refused = await app.client.get("/api/v1/feedback", params=params, headers=limited)
-        assert (refused.status_code, refused.json()["code"]) == (403, "session_not_allowed")
+    refused = await app.client.get("/api/v1/feedback", params={"session_id": "chat-a2"},
+                                   headers=limited)  # fmt: skip
+    assert (refused.status_code, refused.json()["code"]) == (403, "session_not_allowed")
+    # A task of another chat does not exist for the link, like an unknown task.
+    hidden = await app.client.get("/api/v1/feedback", params={"task_id": other_task},
+                                  headers=limited)  # fmt: skip
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "task_not_found")
     summary = await app.client.get("/api/v1/feedback/summary", headers=limited)
     assert [(k["key"], k["count"]) for k in summary.json()["keys"]] == [("thumbs", 1)]
     assert (await app.client.get("/api/v1/me", headers=limited)).json()["session_id"] == "chat-a"

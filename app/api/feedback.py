@@ -56,19 +56,19 @@ def _readable_filter(
     conn: Connection, identity: Identity, query: FeedbackQuery, start_ms: int | None,
     end_ms: int | None,
 ) -> listing.FeedbackFilter:  # fmt: skip
-    """The caller's filter under SAM's ownership rules (403s exactly as SAM words them)."""
+    """The caller's filter under SAM's ownership rules. A task the caller may not read (another
+    user's; for a `sid` token, outside its chat) is 404 exactly like an unknown one, where SAM
+    answers 403 and so confirms the id exists."""
     scope = identity.read_scope(query_user_id=query.query_user_id)
     if query.session_id is not None:
         identity.check_session(query.session_id)
     if query.task_id is not None:
         task = get_task(conn, query.task_id)
-        if task is None:
+        if task is None or not (
+            (scope.user_id is None or task.user_id == scope.user_id)
+            and identity.may_use_session(task.session_id)
+        ):
             raise task_not_found(query.task_id)
-        if scope.user_id is not None and task.user_id != identity.user_id:
-            raise APIError(
-                403, "forbidden", "You do not have permission to view feedback for this task."
-            )
-        identity.check_session(task.session_id)
     return listing.FeedbackFilter(
         scope=scope,
         start_ms=start_ms,

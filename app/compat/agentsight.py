@@ -2,8 +2,11 @@
 
 0.0.x re-sends a POST three times on any answer but 200, 201 or 204 with a JSON (or empty)
 body, so a created row is always `201` with JSON. The credential decides the source:
-`Api-Key` is the SDK (`customer`, counted in satisfaction analytics); a Bearer JWT signed
-with `auth.secret` is the platform's own dashboard (`platform`).
+`Api-Key` is the SDK (`customer`, counted in satisfaction analytics); `Bearer` with one of
+`auth.api_keys` holding `feedback:write` is the platform's own dashboard (`platform`). A
+Bearer end-user token is not a platform credential: it would let any end user rate anyone's
+conversation. Every other credential gets the same 401, so the answer says nothing about
+what was presented.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from app.errors import APIError, bad_request, not_found
 from app.events.snapshots import FeedbackView
 from app.feedback.rules import SENTIMENT
 from app.feedback.service import Submission, UnknownTarget, submit
-from app.web.credentials import decode_token, matches_any
+from app.web.credentials import matches_any, platform_key
 from app.web.parsing import read_json
 from app.web.responses import JSONResponse
 from app.web.state import services
@@ -26,21 +29,23 @@ from app.web.state import services
 SENTIMENTS = {"positive": (1, "up"), "neutral": (0, None), "negative": (-1, "down")}
 
 
+REFUSED = (
+    "Authentication credentials were not provided or are invalid: send Api-Key <SDK key>, "
+    "or Bearer <an API key with the feedback:write scope>."
+)
+
+
 def _source(request: Request) -> str:
-    """`customer` for an SDK key, `platform` for a dashboard JWT; 401 for anything else."""
+    """`customer` for an SDK key, `platform` for an operator's API key; 401 for anything else."""
     settings = dialect_settings(request, "agentsight")
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     value = value.strip()
     if scheme.lower() == "api-key" and matches_any(value, settings.api_keys):
         return "customer"
-    secret = services(request).config.auth.secret
-    if scheme.lower() == "bearer" and value and secret:
-        try:
-            decode_token(value, secret)
-        except APIError:
-            raise unauthorized("Invalid token.") from None
+    auth = services(request).config.auth
+    if scheme.lower() == "bearer" and platform_key(value, auth, "feedback:write") is not None:
         return "platform"
-    raise unauthorized("Authentication credentials were not provided or are invalid.")
+    raise unauthorized(REFUSED)
 
 
 def _unknown_message(reference: str) -> APIError:

@@ -140,13 +140,14 @@ def _target(conn: Connection, submission: Submission) -> _Target:
     task = transcripts.find_task(conn, submission.task_ref)
     if task is None and submission.wait_for_trace:
         return _Target(trace_id=submission.task_ref)
-    if task is None or (submission.owner is not None and task.user_id != submission.owner):
+    # Someone else's task, or one outside the session the caller names, answers exactly as
+    # an unknown one: a difference would tell a prober that the id exists.
+    if (
+        task is None
+        or (submission.owner is not None and task.user_id != submission.owner)
+        or (submission.in_session is not None and task.session_id != submission.in_session)
+    ):
         raise submission.unknown_target(submission.task_ref)
-    if submission.in_session is not None and task.session_id != submission.in_session:
-        raise not_found(
-            f"Task with ID '{task.id}' does not belong to session '{submission.in_session}'.",
-            "task_not_in_session",
-        )
     require_completed(task)
     return _Target(task=task, session_id=task.session_id, owner=task.user_id)
 

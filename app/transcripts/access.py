@@ -1,5 +1,6 @@
-"""Whose sessions and tasks a caller may reach. Other users' sessions do not exist for them:
-they answer 404 exactly like an unknown id, so a prober learns nothing from the difference."""
+"""Whose sessions and tasks a caller may reach. Other users' sessions and tasks do not exist
+for them: they answer 404 exactly like an unknown id, so a prober learns nothing from the
+difference. A session named outside a `sid` token's chat is 403 whether or not it exists."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def owned_session(conn: Connection, identity: Identity, session_id: str) -> Sess
 
 
 def owned_task(conn: Connection, identity: Identity, task_id: str) -> TaskView:
+    """The caller's task, or 404: another user's task, and for a `sid` token a task of
+    another chat (even the same user's), answer exactly like one that does not exist."""
     task = store.get_task(conn, task_id)
-    if task is None or not identity.may_see(task.user_id):
+    if task is None or not identity.may_reach(task.user_id, task.session_id):
         raise task_not_found(task_id)
-    identity.check_session(task.session_id)
     return task

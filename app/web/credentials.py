@@ -1,7 +1,10 @@
 """Turns the credential a request carries into an Identity, here and nowhere else.
 
 - An operator or platform API key (`Authorization: Bearer <key>` or `X-API-Key`) acts with its
-  scopes, and its feedback is `platform` feedback.
+  scopes, and its feedback is `platform` feedback. A dialect that has a platform credential
+  of its own (AgentSight's dashboard) takes such a key, with the scope it needs, and nothing
+  else (`platform_key`): an end-user token is never a platform credential, though it is
+  signed with the same secret.
 - An end-user JWT (HS256, `sub` and `exp` required, optional `sid` and `name`) comes as a
   Bearer header (every htmx request) or a `token` query parameter (page URLs and the SSE
   stream, which cannot send headers). Its feedback is `customer` feedback. No cookies.
@@ -56,6 +59,13 @@ def _match_key(presented: str, keys: tuple[ApiKeySettings, ...]) -> ApiKeySettin
         if matches_any(presented, (candidate.key,)):
             found = candidate
     return found
+
+
+def platform_key(presented: str | None, auth: AuthSettings, scope: str) -> ApiKeySettings | None:
+    """The API key `presented`, if it is one of `auth.api_keys` and holds `scope`; else None,
+    whatever else it is (a valid end-user token included)."""
+    key = _match_key(presented, auth.api_keys) if presented else None
+    return key if key is not None and scope in key.scopes else None
 
 
 def _key_identity(key: ApiKeySettings) -> Identity:

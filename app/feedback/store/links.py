@@ -30,7 +30,9 @@ _GET = select(
     TOKENS.c.source, TOKENS.c.expires_time, TOKENS.c.used_time, TOKENS.c.feedback_id,
 ).where(TOKENS.c.token_hash == bindparam("b_hash"))  # fmt: skip
 _WAITING = (TOKENS.c.trace_id == bindparam("b_trace"), TOKENS.c.task_id.is_(None))
-_ANSWERED_WAITING = select(TOKENS.c.feedback_id).where(*_WAITING, TOKENS.c.feedback_id.is_not(None))
+_ANSWERS_FOR_TRACE = select(TOKENS.c.feedback_id).where(
+    TOKENS.c.trace_id == bindparam("b_trace"), TOKENS.c.feedback_id.is_not(None)
+)
 _BIND_WAITING = update(TOKENS).where(*_WAITING)
 _CLAIM = update(TOKENS).where(
     TOKENS.c.token_hash == bindparam("b_hash"), TOKENS.c.used_time.is_(None)
@@ -71,12 +73,15 @@ def get_link(conn: Connection, token_hash: str) -> StoredLink | None:
     return StoredLink(*row) if row is not None else None
 
 
-def attach_links(tx: Transaction, trace_id: str, task_id: str) -> set[str]:
-    """Bind the links waiting for this trace to its task; the feedback ids they answered."""
-    answered = tx.conn.scalars(_ANSWERED_WAITING, {"b_trace": trace_id})
-    found = {feedback_id for feedback_id in answered if feedback_id}
+def bind_waiting_links(tx: Transaction, trace_id: str, task_id: str) -> None:
+    """Bind the links waiting for this trace to the task that arrived with it."""
     tx.conn.execute(_BIND_WAITING, {"b_trace": trace_id, "task_id": task_id})
-    return found
+
+
+def answers_for_trace(conn: Connection, trace_id: str) -> set[str]:
+    """The feedback ids given through the links of this trace."""
+    answered = conn.scalars(_ANSWERS_FOR_TRACE, {"b_trace": trace_id})
+    return {feedback_id for feedback_id in answered if feedback_id}
 
 
 def claim_link(tx: Transaction, token_hash: str, *, now: int) -> bool:

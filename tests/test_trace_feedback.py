@@ -1,0 +1,187 @@
+"""Feedback given for a trace before its task exists attaches only once the task is completed
+(issue 17, §6), like feedback through every other door.
+
+VoltAgent's Agent asks for a link (or its evals send feedback) with the run's trace id before
+the host pushes the task. If the host then pushes it `running`, the feedback must not show as
+given on a reply that is still being written: it stays on the trace until the task completes,
+and stays there for good if the task fails or is cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.events.domain import FeedbackSubmitted, TaskFinished
+from tests.conftest import Harness, HarnessFactory
+from tests.dialects import OPERATOR, TRODO_SITE, VOLT_PUBLIC, VOLT_SECRET, dialect_options
+
+VOLT = {"X-Public-Key": VOLT_PUBLIC, "X-Secret-Key": VOLT_SECRET}
+TRODO = {"X-Trodo-Site-Id": TRODO_SITE}
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    if request.param == "sqlite":
+        return sqlite_url
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def app(make_harness: HarnessFactory, database: str) -> Harness:
+    return await make_harness(database_url=database, **dialect_options())
+
+
+async def volt_feedback(app: Harness, score: int = 1) -> str:
+    created = await app.client.post(
+        "/compat/voltagent/api/public/feedback",
+        json={"trace_id": TRACE, "key": "thumbs", "score": score},
+        headers=VOLT,
+    )
+    assert created.status_code == 201, created.text
+    feedback_id: str = created.json()["id"]
+    return feedback_id
+
+
+async def volt_link(app: Harness) -> str:
+    link = await app.client.post(
+        "/compat/voltagent/api/public/feedback/tokens",
+        json={"trace_id": TRACE, "feedback_key": "satisfaction"},
+        headers=VOLT,
+    )
+    assert link.status_code == 201, link.text
+    url: str = link.json()["url"]
+    return url
+
+
+async def push_running(app: Harness) -> tuple[str, str]:
+    session = await app.client.post("/api/v1/sessions", json={"user_id": "ann"}, headers=OPERATOR)
+    session_id: str = session.json()["id"]
+    task = await app.client.post(
+        f"/api/v1/sessions/{session_id}/tasks",
+        json={"request_text": "Where is my invoice?", "trace_id": TRACE},
+        headers=OPERATOR,
+    )
+    assert task.status_code == 201 and task.json()["status"] == "running", task.text
+    task_id: str = task.json()["id"]
+    return session_id, task_id
+
+
+async def finish(app: Harness, task_id: str, status: str) -> None:
+    body = {"append_text": "Under Billing.", "status": status}
+    done = await app.client.patch(f"/api/v1/tasks/{task_id}", json=body, headers=OPERATOR)
+    assert done.status_code == 200, done.text
+
+
+async def row(app: Harness, feedback_id: str) -> dict[str, Any]:
+    rows = (await app.client.get("/api/v1/feedback", headers=OPERATOR)).json()
+    (found,) = [one for one in rows if one["id"] == feedback_id]
+    return dict(found)
+
+
+async def task_feedback(app: Harness, session_id: str) -> Any:
+    tasks = await app.client.get(f"/api/v1/sessions/{session_id}/tasks", headers=OPERATOR)
+    return tasks.json()[0]["taskMetadata"]["feedback"]
+
+
+def announced(app: Harness, feedback_id: str) -> list[FeedbackSubmitted]:
+    return [
+        event
+        for event in app.events
+        if isinstance(event, FeedbackSubmitted)
+        and event.feedback.id == feedback_id
+        and event.task is not None
+    ]
+
+
+async def test_feedback_waits_on_its_trace_while_the_task_runs(app: Harness) -> None:
+    feedback_id = await volt_feedback(app)
+    session_id, task_id = await push_running(app)
+
+    waiting = await row(app, feedback_id)
+    assert (waiting["target"], waiting["task_id"]) == ({"kind": "trace", "id": TRACE}, None)
+    assert await task_feedback(app, session_id) is None
+    assert announced(app, feedback_id) == []
+
+    await finish(app, task_id, "completed")
+    attached = await row(app, feedback_id)
+    assert (attached["target"], attached["session_id"], attached["user_id"]) == (
+        {"kind": "task", "id": task_id},
+        session_id,
+        "ann",
+    )
+    state = await task_feedback(app, session_id)
+    assert (state["provided"], state["feedbackId"], state["type"]) == (True, feedback_id, "up")
+    (event,) = announced(app, feedback_id)
+    assert event.task is not None and event.task.feedback is not None
+    # Pages hear the task complete first, then the feedback on it.
+    finished = next(e for e in app.events if isinstance(e, TaskFinished))
+    assert app.events.index(finished) < app.events.index(event)
+
+
+@pytest.mark.parametrize("status", ["failed", "cancelled"])
+async def test_feedback_stays_on_the_trace_when_the_task_does_not_complete(
+    app: Harness, status: str
+) -> None:
+    feedback_id = await volt_feedback(app)
+    session_id, task_id = await push_running(app)
+    await finish(app, task_id, status)
+    stays = await row(app, feedback_id)
+    assert (stays["target"], stays["task_id"]) == ({"kind": "trace", "id": TRACE}, None)
+    assert await task_feedback(app, session_id) is None
+
+
+async def test_a_link_answered_early_marks_the_task_only_once_completed(app: Harness) -> None:
+    url = await volt_link(app)
+    answered = await app.client.post(url, json={"score": 1, "comment": "Great"})
+    assert answered.status_code == 201, answered.text
+    session_id, task_id = await push_running(app)
+
+    link = (await app.client.get(url)).json()
+    assert (link["task_id"], link["provided"]) == (task_id, True)  # bound to the task already
+    assert (await row(app, answered.json()["id"]))["target"]["kind"] == "trace"
+    assert await task_feedback(app, session_id) is None
+
+    await finish(app, task_id, "completed")
+    assert (await row(app, answered.json()["id"]))["target"] == {"kind": "task", "id": task_id}
+    state = await task_feedback(app, session_id)
+    assert (state["provided"], state["feedbackId"]) == (True, answered.json()["id"])
+
+
+async def test_a_link_bound_to_a_running_task_refuses_answers_until_completed(
+    app: Harness,
+) -> None:
+    url = await volt_link(app)
+    session_id, task_id = await push_running(app)
+    early = await app.client.post(url, json={"score": 1})
+    assert (early.status_code, early.json()["code"]) == (409, "task_not_completed")
+    assert (await app.client.get(url)).json()["provided"] is False
+    await finish(app, task_id, "completed")
+    answered = await app.client.post(url, json={"score": 0})
+    assert answered.status_code == 201, answered.text
+    assert (await task_feedback(app, session_id))["feedbackId"] == answered.json()["id"]
+
+
+async def test_a_trodo_run_takes_waiting_feedback_when_it_reports_ok(app: Harness) -> None:
+    feedback_id = await volt_feedback(app, score=0)
+    run = {"run_id": TRACE, "conversation_id": "conv-t", "distinct_id": "ben", "input": "Hi"}
+
+    async def report(status: str) -> None:
+        item = {"run": {**run, "status": status}}
+        sent = await app.client.post(
+            "/compat/trodo/api/sdk/batch", json={"items": [item]}, headers=TRODO
+        )
+        assert sent.json()["results"][0]["status"] == 200, sent.text
+
+    await report("running")
+    assert (await row(app, feedback_id))["target"]["kind"] == "trace"
+    await report("ok")
+    attached = await row(app, feedback_id)
+    assert (attached["target"], attached["user_id"], attached["rating"]) == (
+        {"kind": "task", "id": TRACE},
+        "ben",
+        "down",
+    )
