@@ -29,6 +29,7 @@ from app.feedback.service import register_keys
 from app.feedback.traces import attach_waiting_feedback
 from app.live.fanout import LiveUpdates
 from app.live.hub import LiveHub
+from app.live.slots import StreamSlots
 from app.publishing.setup import start_publishing
 from app.routes import routes
 from app.server import end_streams_on_shutdown
@@ -95,6 +96,10 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             runner=runner,
             templates=templates,
             partials=partials,
+            stream_slots=StreamSlots(
+                per_user=config.limits.streams_per_user,
+                per_address=config.limits.streams_per_address,
+            ),
             publishing=publishing,
             rate_limiter=RateLimiter(config.rate_limits) if config.rate_limits.enabled else None,
         )
