@@ -9,7 +9,7 @@ import time
 
 import httpx
 import jwt
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Response, expect
 
 from tests.browser.conftest import ServerFactory
 from tests.browser.host_site import HostSite
@@ -124,3 +124,53 @@ def test_the_console_takes_an_operator_whose_session_ended_to_sign_in(
     expect(page).to_have_url(server + "/admin/login", timeout=10_000)
     expect(page.get_by_label("API key")).to_be_visible()
     assert streams == [server + "/admin/events"]  # the ended stream was never retried
+
+
+def test_a_stream_refused_for_an_expired_token_waits_for_a_new_one(
+    page: Page, start_server: ServerFactory, host_site: HostSite
+) -> None:
+    server_url = start_server(
+        embed={"allowed_origins": [host_site.origin]},
+        auth={
+            "mode": "token",
+            "secret": SECRET,
+            "api_keys": [{"name": "platform", "key": PUSH_KEY, "scopes": ["transcripts:write"]}],
+        },
+    )
+    push = {"X-API-Key": PUSH_KEY}
+    session_id = httpx.post(
+        f"{server_url}/api/v1/sessions", json={"user_id": "dana"}, headers=push
+    ).json()["id"]
+    first_token = mint(session_id, ttl=3)
+    refused: list[int] = []
+
+    def watch(response: Response) -> None:
+        if "/events" in response.url and first_token in response.url:
+            refused.append(response.status)
+
+    # The network drops every stream until the token has expired: the first stream that gets
+    # through is refused (401), as after a laptop wakes up.
+    page.route("**/events?*", lambda route: route.abort())
+    page.on("response", watch)
+    host_site.html = host_page(server_url, session_id, first_token)
+    page.goto(host_site.url)
+    frame = page.frame_locator('iframe[title="Chat"]')
+    page.wait_for_function("window.received.includes('ready')")
+    page.wait_for_timeout(3500)
+    page.unroute("**/events?*")
+
+    page.wait_for_function("window.received.includes('auth-expired')", timeout=15_000)
+    banner = frame.get_by_role("alert").filter(has_text="This chat link has expired")
+    expect(banner).to_be_visible()
+    assert refused == [401]
+    page.wait_for_timeout(QUIET_SECONDS * 1000)
+    assert refused == [401]  # parked: neither the browser nor the extension tried again
+
+    httpx.post(
+        f"{server_url}/api/v1/sessions/{session_id}/tasks",
+        json={"id": "meanwhile", "request_text": "Pushed while the stream was down"},
+        headers=push,
+    )
+    page.evaluate("token => window.widget.setToken(token)", mint(session_id, ttl=600))
+    expect(frame.get_by_text("Pushed while the stream was down")).to_be_visible(timeout=10_000)
+    expect(banner).to_be_hidden()
