@@ -153,8 +153,9 @@ async def test_one_token_holds_its_cap_of_streams_and_no_more_descriptors(
             held = statuses.count(200)
             at_cap = process.num_fds()
         assert held == 16 and statuses[16:] == [429] * 24
-        # One descriptor per open stream; the refused attempts keep none.
-        assert at_cap - before <= held + 2, (before, at_cap)
+        # One descriptor per open stream; the 24 refused attempts keep none (a few spare for
+        # the connection they share and a database reader opening meanwhile).
+        assert at_cap - before <= held + 4, (before, at_cap)
     finally:
         stop_server(server)
 
