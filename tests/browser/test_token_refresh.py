@@ -174,3 +174,48 @@ def test_a_stream_refused_for_an_expired_token_waits_for_a_new_one(
     page.evaluate("token => window.widget.setToken(token)", mint(session_id, ttl=600))
     expect(frame.get_by_text("Pushed while the stream was down")).to_be_visible(timeout=10_000)
     expect(banner).to_be_hidden()
+
+
+def test_a_token_renewed_before_it_expires_moves_the_stream_without_asking(
+    page: Page, start_server: ServerFactory, host_site: HostSite
+) -> None:
+    server_url = start_server(
+        embed={"allowed_origins": [host_site.origin]},
+        auth={
+            "mode": "token",
+            "secret": SECRET,
+            "api_keys": [{"name": "platform", "key": PUSH_KEY, "scopes": ["transcripts:write"]}],
+        },
+    )
+    push = {"X-API-Key": PUSH_KEY}
+    session_id = httpx.post(
+        f"{server_url}/api/v1/sessions", json={"user_id": "dana"}, headers=push
+    ).json()["id"]
+    first_token, second_token = mint(session_id, ttl=4), mint(session_id, ttl=600)
+    streams: list[str] = []
+
+    def watch(request: Request) -> None:
+        if "/events" in request.url:
+            streams.append(request.url)
+
+    page.on("request", watch)
+    host_site.html = host_page(server_url, session_id, first_token)
+    page.goto(host_site.url)
+    frame = page.frame_locator('iframe[title="Chat"]')
+    page.wait_for_function("window.received.includes('ready')")
+
+    # The first token's stream ends when it expires; the widget moves to the second at once.
+    def moved(request: Request) -> bool:
+        return "/events" in request.url and second_token in request.url
+
+    with page.expect_request(moved, timeout=10_000):
+        page.evaluate("token => window.widget.setToken(token)", second_token)
+    httpx.post(
+        f"{server_url}/api/v1/sessions/{session_id}/tasks",
+        json={"id": "later", "request_text": "After the first token expired"},
+        headers=push,
+    )
+    expect(frame.get_by_text("After the first token expired")).to_be_visible(timeout=10_000)
+    assert page.evaluate("window.received") == ["ready"]  # the host was never asked
+    expect(frame.get_by_role("alert").filter(has_text="This chat link has expired")).to_be_hidden()
+    assert [second_token in url for url in streams] == [False, True], streams
