@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     serve(
         str(find_config(args.config)),
+        settings,
         host=args.host,
         port=args.port,
         log_level=args.log_level,

@@ -39,6 +39,7 @@ class Identity:
     session_limit: str | None = None  # a token's `sid`: the one session it may use
     name: str | None = None
     token: str | None = None  # the end-user token, carried on to the widget's own requests
+    expires_at: float | None = None  # the token's `exp` (Unix seconds): its streams end then
 
     @property
     def is_key(self) -> bool:

@@ -29,6 +29,7 @@ from app.feedback.service import register_keys
 from app.feedback.traces import attach_waiting_feedback
 from app.live.fanout import LiveUpdates
 from app.live.hub import LiveHub
+from app.live.slots import StreamSlots
 from app.publishing.setup import start_publishing
 from app.routes import routes
 from app.server import end_streams_on_shutdown
@@ -36,9 +37,11 @@ from app.transcripts.agents import build_agent
 from app.transcripts.runner import TaskRunner
 from app.web.handlers import EXCEPTION_HANDLERS
 from app.web.middleware.body_limit import BodyLimit
+from app.web.middleware.body_timeout import BodyTimeout
 from app.web.middleware.security import SecurityHeaders
 from app.web.ratelimit import RateLimiter
 from app.web.rendering import Partials, build_templates
+from app.web.request_log import RememberRequest, redact_access_log
 from app.web.state import Services
 
 log = logging.getLogger("feedback_widget")
@@ -95,6 +98,10 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             runner=runner,
             templates=templates,
             partials=partials,
+            stream_slots=StreamSlots(
+                per_user=config.limits.streams_per_user,
+                per_address=config.limits.streams_per_address,
+            ),
             publishing=publishing,
             rate_limiter=RateLimiter(config.rate_limits) if config.rate_limits.enabled else None,
         )
@@ -133,8 +140,10 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
+            Middleware(RememberRequest),
             Middleware(SecurityHeaders, allowed_origins=config.embed.allowed_origins),
             Middleware(BodyLimit, max_body_bytes=config.limits.max_body_bytes),
+            Middleware(BodyTimeout, seconds=config.server.body_timeout_seconds),
         ],
     )
 
@@ -158,5 +167,8 @@ def instance_name() -> str:
 
 
 def app_from_environment() -> Starlette:
-    """For `uvicorn --factory app.main:app_from_environment`; reads FEEDBACK_WIDGET_CONFIG."""
+    """For `uvicorn --factory app.main:app_from_environment` (what `feedback-widget serve`
+    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. uvicorn has configured its loggers
+    by now: its access log learns to redact credentials here."""
+    redact_access_log()
     return create_app(load_settings(), serving=True)

@@ -6,7 +6,8 @@
 - everything else: the HTML widget. Errors are pages; state-changing requests must come
   from our own origin or an allowed embedding origin.
 
-A route that spends a budget of its own (feedback, chat messages) says so on the route.
+A route that spends a budget of its own (feedback, chat messages, new chats) says so on the
+route, and so does an event stream, which holds one of its user's and address's stream slots.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from app.api.openapi import openapi_json
 from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import views as console
-from app.console.session import RequireOperator
+from app.console.session import RequireOperator, stream_holder
 from app.views import forms, pages, stream
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
-from app.web.middleware.rules import PUBLIC, spends
+from app.web.middleware.rules import PUBLIC, holds_stream, spends
 from app.web.middleware.security import PrivatePages
 from app.web.middleware.surface import Surface
 from app.web.rendering import STATIC_DIR
@@ -51,7 +52,12 @@ def api_routes() -> list[BaseRoute]:
             middleware=[PUBLIC, spends("feedback")],
         ),
         Route("/feedback/ingest/{token}", links.link_state, methods=["GET"], middleware=[PUBLIC]),
-        Route("/sessions", transcripts.create_session, methods=["POST"]),
+        Route(
+            "/sessions",
+            transcripts.create_session,
+            methods=["POST"],
+            middleware=[spends("chats")],
+        ),
         Route("/sessions/{session_id}/tasks", transcripts.create_task, methods=["POST"]),
         Route("/sessions/{session_id}/tasks", transcripts.list_session_tasks, methods=["GET"]),
         Route("/tasks/{task_id}", transcripts.update_task, methods=["PATCH"]),
@@ -63,7 +69,9 @@ def page_routes() -> list[BaseRoute]:
     chat = "/chat/{session_id}"
     return [
         Route("/", pages.index, name="index"),
-        Route("/chat", pages.new_chat, methods=["POST"], name="new_chat"),
+        Route(
+            "/chat", pages.new_chat, methods=["POST"], name="new_chat", middleware=[spends("chats")]
+        ),
         Route(chat, pages.chat, name="chat"),
         Route("/embed/{session_id}", pages.embed, name="embed"),
         Route(
@@ -85,7 +93,7 @@ def page_routes() -> list[BaseRoute]:
             methods=["POST"],
             middleware=[spends("messages")],
         ),
-        Route(f"{chat}/events", stream.session_events, name="events"),
+        Route(f"{chat}/events", stream.session_events, name="events", middleware=[holds_stream()]),
         Route(f"{chat}/earlier", pages.earlier_turns),
         Route("/demo/host", pages.demo_host),
     ]
@@ -112,7 +120,7 @@ def console_routes() -> list[BaseRoute]:
             routes=[
                 Route("/feed", console.feed_page),
                 Route("/live", console.live),
-                Route("/events", console.events),
+                Route("/events", console.events, middleware=[holds_stream(stream_holder)]),
                 Route("/export", console.export_view),
                 Route("/chats/{session_id}", console.chat),
             ],

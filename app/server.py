@@ -5,23 +5,37 @@ the app down. sse-starlette already notices uvicorn's shutdown signal (`AppStatu
 hub watches for it and ends every stream at once, so browsers reconnect (to another instance,
 if there is one) instead of holding this one open. Whatever is still running after that gets
 SHUTDOWN_GRACE_SECONDS.
+
+Every `server.*` setting reaches uvicorn here: the header and unread-body deadlines through our
+protocol classes (`app/protocols.py`), keep-alive, `limit_concurrency` and the backlog, and the
+proxies whose X-Forwarded-* headers are believed (none by default: uvicorn alone would believe
+any client on loopback, so a local attacker could pick the address every budget counts).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import resource
 from collections.abc import Callable
 
 import uvicorn
 from sse_starlette.sse import AppStatus
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from app.config import Settings
 from app.config.loader import CONFIG_ENV_VAR
 from app.errors import ConfigError
+from app.protocols import ServeConfig, default_protocol
 
 SHUTDOWN_GRACE_SECONDS = 3
 SHUTDOWN_POLL_SECONDS = 0.2
+# Descriptors a process needs besides its connections: the listening socket, the database,
+# Redis, logs, the agent's HTTP clients.
+SPARE_DESCRIPTORS = 128
+log = logging.getLogger("feedback_widget.server")
 
 
 async def end_streams_on_shutdown(end_streams: Callable[[], None]) -> None:
@@ -52,15 +66,62 @@ def check_workers(settings: Settings, workers: int) -> None:
         raise ConfigError(f"--workers {workers}: " + "; ".join(problems))
 
 
-def serve(config_path: str, *, host: str, port: int, log_level: str, workers: int) -> None:
+def allow_descriptors(needed: int) -> None:
+    """Raise this process's open-file limit to `needed` if the hard limit allows (workers
+    inherit it): past the limit the kernel refuses connections before `limit_concurrency`
+    can answer them with a 503. Say so if it cannot."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= needed:
+        return
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < needed:
+        log.warning(
+            "server.limit_concurrency needs about %d open files, but this process may open %d; "
+            "raise the limit (ulimit -n, LimitNOFILE=) or lower server.limit_concurrency",
+            needed,
+            target,
+        )
+
+
+def serve(
+    config_path: str,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    workers: int,
+    http: type[asyncio.Protocol] | None = None,
+) -> None:
+    """Run the app under uvicorn until it is told to stop. `http`: the protocol class, ours
+    for httptools (or h11 when httptools is missing) by default."""
     # Every worker builds its own app from the same file (uvicorn's factory, by import path).
     os.environ[CONFIG_ENV_VAR] = os.path.abspath(config_path)
-    uvicorn.run(
+    server = settings.config.server
+    allow_descriptors(server.limit_concurrency + SPARE_DESCRIPTORS)
+    config = ServeConfig(
         "app.main:app_from_environment",
         factory=True,
         host=host,
         port=port,
         log_level=log_level,
         workers=workers,
+        http=http or default_protocol(),
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        header_timeout_seconds=server.header_timeout_seconds,
+        body_timeout_seconds=server.body_timeout_seconds,
+        timeout_keep_alive=server.keep_alive_seconds,
+        limit_concurrency=server.limit_concurrency,
+        backlog=server.backlog,
+        proxy_headers=bool(server.forwarded_allow_ips),
+        forwarded_allow_ips=list(server.forwarded_allow_ips),
     )
+    # What uvicorn.run does with a config, which it cannot be handed.
+    if config.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    process = uvicorn.Server(config)
+    process.run()
+    if not process.started:
+        raise SystemExit(STARTUP_FAILURE)  # uvicorn has logged why

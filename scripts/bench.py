@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from scripts.bench_console import console_dashboard  # noqa: E402
 from scripts.bench_listing import listing_30k  # noqa: E402
 from scripts.loadgen import (  # noqa: E402
+    MANY_STREAMS,
     EventStream,
     PhaseResult,
     RequestFactory,
@@ -354,8 +355,11 @@ def run_layout(
         "feedback": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
         "messages": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
         "api": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
+        "chats": {"per_user": "1000000/minute", "per_address": "1000000/minute"},
     }
-    config = config_dict(database_url=url, rate_limits=limits, sse={"client_queue_size": 64})
+    config = config_dict(
+        database_url=url, rate_limits=limits, sse={"client_queue_size": 64}, **MANY_STREAMS
+    )
     config_path = write_config(folder / "bench.yaml", config)
     subprocess.run(
         [sys.executable, "-m", "app", "migrate", "--config", str(config_path)],

@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from scripts.bench_instances import cpu_seconds  # noqa: E402
-from scripts.loadgen import EventStream  # noqa: E402
+from scripts.loadgen import MANY_STREAMS, EventStream  # noqa: E402
 from tests.agent_support import start_test_agent  # noqa: E402
 from tests.support import (  # noqa: E402
     ServerProcess,
@@ -120,6 +120,7 @@ def main() -> None:
             config_dict(
                 database_url=f"sqlite:///{folder}/bench.db",
                 agent={"type": "agui", "url": agui.url},
+                **MANY_STREAMS,
             ),
         )
         server = serve(path, flush)

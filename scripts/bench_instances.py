@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from scripts.bench import json_post, rss_kib  # noqa: E402
-from scripts.loadgen import EventStream, run_phase  # noqa: E402
+from scripts.loadgen import MANY_STREAMS, EventStream, run_phase  # noqa: E402
 from tests.support import (  # noqa: E402
     REDIS_URL,
     config_dict,
@@ -39,7 +39,12 @@ from tests.support import (  # noqa: E402
 def config(folder: Path, url: str, **extra: Any) -> Path:
     prefix = f"fw-bench-{uuid.uuid4().hex[:6]}"
     limits = {"enabled": False, "key_prefix": prefix}
-    data = config_dict(database_url=url, sse={"fanout_url": REDIS_URL}, rate_limits=limits, **extra)
+    data = config_dict(
+        database_url=url,
+        sse={"fanout_url": REDIS_URL},
+        rate_limits=limits,
+        **{**MANY_STREAMS, **extra},
+    )
     return write_config(folder / f"{prefix}.yaml", data)
 
 

@@ -15,8 +15,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 RequestFactory = Callable[[int], bytes]
+
+# Benchmarks open thousands of streams from one address and one (dev) user: lift the per-user
+# and per-address stream caps and the connection limit that protect a real server from that.
+MANY_STREAMS: dict[str, Any] = {
+    "limits": {"streams_per_user": 20_000, "streams_per_address": 20_000},
+    "server": {"limit_concurrency": 16_000},
+}
 
 
 def request(

@@ -259,19 +259,74 @@
 
   function showExpired(expired) {
     var banner = document.querySelector("[data-auth-expired]");
+    var wasShown = banner && !banner.hidden;
     if (banner) banner.hidden = !expired;
-    if (expired) tell("auth-expired", {});
+    if (expired && !wasShown) tell("auth-expired", {});  // ask the host once, not per failure
   }
+
+  // --- The live stream and the token that opened it --------------------------------------------
+  // The server ends the stream when its token expires, with an `auth-expired` event, which the
+  // stream element names in sse-close: htmx's SSE extension closes the EventSource, so neither
+  // the browser nor the extension reconnects with the dead token. The stream stays parked
+  // until the host sends a new token; then it reopens from the last event seen (`after=`).
+  var streamRoot = document.querySelector("[sse-connect]");
+  var liveSource = null;   // the EventSource now in use
+  var parked = null;       // {source, url}: closed for want of a valid token
+
+  function tokenOf(url) {
+    return new URL(url, window.location.href).searchParams.get("token");
+  }
+
+  function reopen(source) {
+    // The extension reconnects a failed source after a backoff (0.5 s the first time),
+    // reading sse-connect again and re-subscribing every sse-swap: the path we want.
+    source.close();
+    source.dispatchEvent(new Event("error"));
+  }
+
+  function park(source) {
+    if (!streamRoot || parked) return;
+    source.close();
+    // Without sse-connect, a retry the extension already scheduled opens nothing.
+    parked = { source: source, url: streamRoot.getAttribute("sse-connect") };
+    streamRoot.removeAttribute("sse-connect");
+    showExpired(true);
+  }
+
+  function unpark() {
+    if (!parked) return;
+    var source = parked.source;
+    streamRoot.setAttribute("sse-connect", parked.url);
+    parked = null;
+    reopen(source);
+  }
+
+  document.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail.source;
+    // At most one stream: a retry that raced a reconnect closes the older one.
+    if (liveSource && liveSource !== source) liveSource.close();
+    liveSource = source;
+  });
+
+  document.addEventListener("htmx:sseClose", function (event) {
+    if (event.detail.type !== "message" || !streamRoot) return;  // only sse-close's event
+    var source = event.detail.source;
+    var current = currentToken();
+    if (current && current !== tokenOf(source.url)) reopen(source);  // the host was quicker
+    else park(source);
+  });
 
   function applyToken(token) {
     document.body.setAttribute("hx-headers", JSON.stringify({ Authorization: "Bearer " + token }));
-    var source = document.querySelector("[sse-connect]");
-    if (source) {
-      var url = new URL(source.getAttribute("sse-connect"), window.location.href);
+    if (streamRoot) {
+      var attribute = parked ? parked.url : streamRoot.getAttribute("sse-connect");
+      var url = new URL(attribute, window.location.href);
       url.searchParams.set("token", token);
-      source.setAttribute("sse-connect", url.pathname + url.search);  // used on its next (re)connect
+      var next = url.pathname + url.search;  // used on its next (re)connect
+      if (parked) parked.url = next; else streamRoot.setAttribute("sse-connect", next);
     }
     showExpired(false);
+    unpark();
   }
 
   window.addEventListener("message", function (event) {
@@ -304,12 +359,15 @@
     if (event.detail.xhr.status === 401) showExpired(true);
   });
 
-  document.addEventListener("htmx:sseError", function () {
-    // EventSource hides the status; ask whether the token still works.
+  document.addEventListener("htmx:sseError", function (event) {
+    // EventSource hides the status; ask whether the token still works. If not (it expired
+    // while the stream was down), park the stream instead of retrying with it.
     var token = currentToken();
-    if (!token) return;
+    var source = event.detail.source;
+    if (!token || parked || !source || source.readyState !== EventSource.CLOSED) return;
+    if (token !== tokenOf(source.url)) return;  // a reconnect with a newer token is under way
     fetch("/api/v1/me", { headers: { Authorization: "Bearer " + token } }).then(function (response) {
-      if (response.status === 401) showExpired(true);
+      if (response.status === 401 && token === currentToken()) park(source);
     }, function () {});
   });
 

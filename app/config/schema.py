@@ -15,6 +15,7 @@ from app.config.base import Frozen
 from app.config.console import AdminSettings, FeedbackReasonSettings
 from app.config.feedback import CompatSettings, FeedbackKeySettings, FeedbackTokenSettings
 from app.config.publishing import DataRetentionSettings, FeedbackPublishingSettings
+from app.config.server import ServerSettings
 from app.config.services import ServicesSettings, SessionServiceSettings
 from app.config.web import (
     MIN_SECRET_BYTES,
@@ -71,6 +72,10 @@ class AppConfig(Frozen):
     )
     admin: AdminSettings = Field(
         default_factory=AdminSettings, description="The operator console at /admin."
+    )
+    server: ServerSettings = Field(
+        default_factory=ServerSettings,
+        description="How `feedback-widget serve` runs: deadlines, connection limits, proxies.",
     )
 
     @property

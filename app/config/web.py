@@ -121,6 +121,10 @@ class RateLimitSettings(Frozen):
         default_factory=lambda: RateSettings(per_user="10/minute", per_address="10/minute"),
         description="Sign-in attempts on the operator console.",
     )
+    chats: RateSettings = Field(
+        default_factory=lambda: RateSettings(per_user="20/minute", per_address="120/minute"),
+        description="New chats: the widget's New chat and the push API's POST /api/v1/sessions.",
+    )
 
     @field_validator("storage_url")
     @classmethod
@@ -141,3 +145,18 @@ class WidgetSettings(Frozen):
 
 class LimitsSettings(Frozen):
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted request body.")
+    # A browser opens at most 6 connections to one host over HTTP/1.1, so even several tabs
+    # and an embed stay far below 16; an office behind one NAT address stays below 256.
+    streams_per_user: int = Field(
+        16,
+        ge=1,
+        le=100_000,
+        description="Event streams one user (or operator key) may hold open at once, per "
+        "server process: the widget's and the console's together.",
+    )
+    streams_per_address: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="Event streams one client address may hold open at once, per server process.",
+    )

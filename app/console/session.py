@@ -43,6 +43,7 @@ class Operator:
 
     key_name: str
     fingerprint: str
+    expires_at: float | None = None  # Unix seconds: when the session ends (its stream with it)
 
 
 def _fingerprint(key: str) -> str:
@@ -94,8 +95,11 @@ def operator_of(conn: HTTPConnection, config: AppConfig) -> Operator | None:
     secret = config.console_secret
     if not value or secret is None:
         return None
+    lifetime = int(config.admin.session_hours * 3600)
     try:
-        payload = _serializer(secret).loads(value, max_age=int(config.admin.session_hours * 3600))
+        payload, signed_at = _serializer(secret).loads(
+            value, max_age=lifetime, return_timestamp=True
+        )
     except BadSignature:  # forged, tampered with or expired (SignatureExpired is one)
         return None
     name, fingerprint = (
@@ -109,8 +113,16 @@ def operator_of(conn: HTTPConnection, config: AppConfig) -> Operator | None:
             and matches_any(fingerprint, (_fingerprint(key.key),))
             and OPERATOR_SCOPE in key.scopes
         ):
-            return Operator(key.name, fingerprint)
+            # itsdangerous counts whole seconds and refuses an age over max_age: the cookie
+            # works until a second past signed_at + lifetime.
+            return Operator(key.name, fingerprint, signed_at.timestamp() + lifetime + 1)
     return None
+
+
+def stream_holder(conn: HTTPConnection) -> str | None:
+    """Who holds an operators' stream, for the stream caps: the operator's key."""
+    operator = conn.scope.get(OPERATOR_KEY)
+    return f"operator:{operator.key_name}" if isinstance(operator, Operator) else None
 
 
 class RequireOperator:

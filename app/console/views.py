@@ -128,7 +128,8 @@ async def events(request: Request) -> LiveStream:
     first = b""
     if subscriber.resync:  # missed events are gone: one nudge refreshes the page's figures
         first = encode("feedback", "resync", await svc.live.cursor(OPERATORS))
-    return LiveStream(svc.hub, subscriber, first=first)
+    operator = request.scope[session.OPERATOR_KEY]  # RequireOperator put it there
+    return LiveStream(svc.hub, subscriber, first=first, expires_at=operator.expires_at)
 
 
 async def export_view(request: Request) -> Response:

@@ -164,7 +164,7 @@ class RedisRelay:
                 failures += 1
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     def _received(self, data: bytes) -> None:
         session, _, rest = data.partition(b"\n")

@@ -7,6 +7,11 @@ that notices the disconnect, and its Subscriber. Events arrive already encoded (
 sse-starlette's encoder, once per event); whatever queued while the client was being written
 to goes out in one write; and one sweep in the hub asks idle clients for their keep-alive
 ping, instead of a timer a client.
+
+A stream opened with a credential that expires (an end user's token, an operator's console
+session) ends when it does, with an `auth-expired` event: the page asks for a fresh credential
+and reconnects from the last event it saw, so it loses nothing and an expired credential
+never keeps receiving.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from starlette.types import Receive, Scope, Send
 from app.live.hub import LiveHub, Subscriber
 
 PING = b": ping\r\n\r\n"
+# No id: the client's last event id stays that of the last real event, to resume from.
+AUTH_EXPIRED = b"event: auth-expired\r\ndata: expired\r\n\r\n"
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-store"),
@@ -34,21 +41,41 @@ async def _until_disconnected(receive: Receive) -> None:
 
 
 class LiveStream:
-    def __init__(self, hub: LiveHub, subscriber: Subscriber, *, first: bytes = b"") -> None:
+    def __init__(
+        self,
+        hub: LiveHub,
+        subscriber: Subscriber,
+        *,
+        first: bytes = b"",
+        expires_at: float | None = None,
+    ) -> None:
         self.hub = hub
         self.subscriber = subscriber
         self.first = first  # sent before anything queued: the resync transcript
+        self.expires_at = expires_at  # Unix seconds: when the credential that opened it expires
+        self.expired = False
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.subscriber.wake()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         subscriber = self.subscriber
         loop = asyncio.get_running_loop()
         gone = loop.create_task(_until_disconnected(receive))
         gone.add_done_callback(lambda _: subscriber.wake())
+        deadline = None
+        if self.expires_at is not None:
+            # One timer, cancelled with the stream; time.time(): `exp` is wall-clock time.
+            deadline = loop.call_later(max(0.0, self.expires_at - time.time()), self._expire)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
             if self.first:
                 await self._write(send, self.first)
             while not gone.done():
+                if self.expired:
+                    await self._write(send, AUTH_EXPIRED)
+                    break
                 if subscriber.pending:
                     chunk = b"".join(message.wire for message in subscriber.pending)
                     subscriber.pending.clear()
@@ -67,6 +94,8 @@ class LiveStream:
             pass  # the client stopped reading; its connection goes with this response
         finally:
             gone.cancel()
+            if deadline is not None:
+                deadline.cancel()
             self.hub.unsubscribe(subscriber)
 
     async def _write(self, send: Send, body: bytes) -> None:

@@ -17,6 +17,7 @@ import time
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
+from app import redaction
 from app.events.snapshots import TaskView
 from app.events.transaction import Writer
 from app.transcripts import turns
@@ -113,7 +114,7 @@ class TaskRunner:
                 self.agent.name,
                 job.request.task_id,
                 exc,
-                exc.detail or "no detail",
+                redaction.text(exc.detail) if exc.detail else "no detail",
             )
             await self._finish(job, "failed", str(exc))
         except Exception:

@@ -35,4 +35,4 @@ async def session_events(request: Request) -> LiveStream:
             raise
         html = svc.partials.transcript(session_id, tasks, has_earlier=has_earlier)
         first = encode(TRANSCRIPT, html, cursor)
-    return LiveStream(svc.hub, subscriber, first=first)
+    return LiveStream(svc.hub, subscriber, first=first, expires_at=identity.expires_at)

@@ -103,6 +103,7 @@ def _token_identity(token: str, auth: AuthSettings) -> Identity:
         session_limit=sid,
         name=name if isinstance(name, str) else None,
         token=token,
+        expires_at=float(str(claims["exp"])),  # PyJWT checked it is a number (or its text)
     )
 
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from app.errors import APIError
+from app.web.request_log import loggable_path
 from app.web.responses import JSONResponse
 from app.web.state import Services
 
@@ -30,6 +31,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -116,7 +118,8 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    path = loggable_path(request.scope)  # a feedback link's path holds its secret
+    log.exception("unhandled error on %s %s", request.method, path, exc_info=exc)
     error = APIError(500, "internal_error", "Something went wrong on our side; please try again.")
     return render_error(request, error)
 

@@ -22,7 +22,7 @@ from limits.storage import storage_from_string
 from app.config.web import RateLimitSettings
 
 log = logging.getLogger("feedback_widget.rate_limit")
-Budget = Literal["feedback", "messages", "api", "login"]
+Budget = Literal["feedback", "messages", "api", "login", "chats"]
 
 
 class RateLimiter:
@@ -39,6 +39,7 @@ class RateLimiter:
                 ("messages", settings.messages),
                 ("api", settings.api),
                 ("login", settings.login),
+                ("chats", settings.chats),
             )
         }
         self._last_failure_log = 0.0

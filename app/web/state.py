@@ -15,6 +15,7 @@ from app.events.bus import EventBus
 from app.events.transaction import Writer
 from app.live.fanout import LiveUpdates
 from app.live.hub import LiveHub
+from app.live.slots import StreamSlots
 from app.publishing.setup import Publishing
 from app.transcripts.runner import TaskRunner
 from app.web.ratelimit import RateLimiter
@@ -34,6 +35,7 @@ class Services:
     runner: TaskRunner
     templates: Jinja2Templates
     partials: Partials
+    stream_slots: StreamSlots
     publishing: Publishing | None = None
     rate_limiter: RateLimiter | None = None
 
