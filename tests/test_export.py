@@ -8,14 +8,16 @@ import io
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import psutil
 
-from app.feedback.export import COLUMNS, csv_record, neutralise
+from app.feedback.export import COLUMNS, csv_record
 from tests.conftest import HarnessFactory
 from tests.console_support import OPERATOR_KEY, console_app, console_config, rate, sign_in
+from tests.dialects import OPERATOR, PORTKEY_KEY, dialect_options
 from tests.seeding import seed_feedback
 from tests.support import config_dict, start_server, stop_server, write_config
 
@@ -48,22 +50,138 @@ async def test_csv_neutralises_formulas_and_keeps_numbers(make_harness: HarnessF
     assert list(rows[0])[:4] == ["id", "created_at", "created_time", "rating"]
 
 
-def test_text_cells_are_neutralised_and_numbers_are_not() -> None:
-    assert [neutralise(text) for text in ("\tx", "\rx", "fine", "-")] == [
-        "'\tx",
-        "'\rx",
-        "fine",
-        "'-",
-    ]
-    row = {
-        "id": "f", "created_time": 0, "rating": "up", "score": -1.0, "label": "-bad",
-        "comment": None, "reasons": [], "key": "k", "source": "customer", "via": "api",
-        "user_id": "=cmd", "session_id": None, "task_id": None, "agent_id": None, "model": None,
-        "prompt_version": None, "organisation": None, "prompt": None, "environment": None,
-        "weight": 1.0, "event_time": None, "target": {"kind": "task", "id": "t"}, "metadata": {},
+# A formula start, alone and behind what spreadsheets skip (whitespace, quotes), in ASCII and
+# full width (OWASP's CSV injection guidance); and cells that only look close.
+FORMULA_CELLS = [
+    "=1+1", "+1", "-1", "@SUM(A1)", " =1+1", "  +1", " \t-1", "\t=1+1", "\r@x", "\n=1+1",
+    "\r\n=1", "'=1+1", '"=1+1', "' \"@x", "\u00a0=1", "\u3000+1", "\uff1d1+1", "\uff0b1", "\uff0d1",
+    "\uff20SUM(A1)", " \uff1d1", "'\uff20x", "\t", "\rx", "\nx", "\x00=1",
+]  # fmt: skip
+PLAIN_CELLS = ["fine", "a=b", "x-1", "1-2", " hello", "'quoted'", '"quoted"', "(=1)", "~=1", "é"]
+# Every column that holds text; the others are numbers (or the export's own timestamp), and
+# metadata, an object, is JSON text starting with "{" (checked over HTTP below).
+TEXT_COLUMNS = [
+    "id", "rating", "label", "comment", "reasons", "key", "source", "via", "user_id",
+    "session_id", "task_id", "agent_id", "model", "prompt_version", "organisation", "prompt",
+    "environment", "target_kind", "target_id",
+]  # fmt: skip
+BASE_ROW: dict[str, Any] = {
+    "id": "f", "created_time": 0, "rating": "up", "score": -1.0, "label": "ok",
+    "comment": None, "reasons": [], "key": "k", "source": "customer", "via": "api",
+    "user_id": "u", "session_id": "s", "task_id": "t", "agent_id": "a", "model": "m",
+    "prompt_version": "v1", "organisation": "o", "prompt": "p", "environment": "e",
+    "weight": 1.0, "event_time": -5, "target": {"kind": "task", "id": "t"}, "metadata": {},
+}  # fmt: skip
+
+
+def with_cell(column: str, text: str) -> dict[str, Any]:
+    """BASE_ROW with `column`'s cell made to read `text` (in the row's own shape)."""
+    row = {**BASE_ROW, "target": dict(BASE_ROW["target"])}
+    if column == "reasons":
+        row["reasons"] = [text]
+    elif column.startswith("target_"):
+        row["target"][column.removeprefix("target_")] = text
+    else:
+        row[column] = text
+    return row
+
+
+def written(row: dict[str, Any]) -> dict[str, str]:
+    """The row as a CSV file carries it, read back with the csv module."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows([COLUMNS, csv_record(row)])
+    header, cells = csv.reader(io.StringIO(buffer.getvalue(), newline=""))
+    return dict(zip(header, cells, strict=True))
+
+
+def test_every_text_cell_is_guarded_and_nothing_else_changes() -> None:
+    baseline = written(BASE_ROW)
+    assert (baseline["score"], baseline["event_time"], baseline["weight"]) == ("-1.0", "-5", "1.0")
+    for column in TEXT_COLUMNS:
+        for text in FORMULA_CELLS:
+            cells = written(with_cell(column, text))
+            assert cells[column] == "'" + text, (column, text)
+            assert {**cells, column: baseline[column]} == baseline, (column, text)
+        for text in PLAIN_CELLS:
+            assert written(with_cell(column, text))[column] == text, (column, text)
+
+
+def test_numbers_stay_numbers() -> None:
+    cells = dict(
+        zip(COLUMNS, csv_record({**BASE_ROW, "score": -2.5, "event_time": -1}), strict=True)
+    )
+    assert (cells["score"], cells["event_time"], cells["weight"]) == (-2.5, -1, 1.0)
+
+
+async def test_csv_guards_every_column_a_client_fills_and_jsonl_stays_raw(
+    make_harness: HarnessFactory,
+) -> None:
+    """Hostile text through the push API, the SAM API and Portkey, in every column they fill:
+    each comes back in the CSV with a `'` in front and otherwise as sent; JSONL as sent."""
+    hostile = {
+        "user_id": "'=1+1", "agent_id": " =1+1", "model": '"=cmd|\' /c calc\'!A1',
+        "prompt_version": "\uff1d1+1", "comment": "\uff20SUM(A1)", "reasons": "-Wrong",
+        "organisation": " +1", "prompt": "\uff0d1", "environment": "\uff0b1",
     }  # fmt: skip
-    cells = dict(zip(COLUMNS, csv_record(row), strict=True))
-    assert cells["score"] == -1.0 and cells["label"] == "'-bad" and cells["user_id"] == "'=cmd"
+    harness = await make_harness(
+        **dialect_options(feedback_reasons={"up": ["Clear"], "down": [hostile["reasons"]]})
+    )
+    chat = await harness.client.post(
+        "/api/v1/sessions",
+        json={"user_id": hostile["user_id"], "agent_id": hostile["agent_id"]},
+        headers=OPERATOR,
+    )
+    assert chat.status_code == 201, chat.text
+    session_id = chat.json()["id"]
+    task = await harness.client.post(
+        f"/api/v1/sessions/{session_id}/tasks",
+        json={
+            "request_text": "q", "status": "completed", "response_text": "a",
+            "model": hostile["model"], "prompt_version": hostile["prompt_version"],
+            "trace_id": "trace-csv",
+        },
+        headers=OPERATOR,
+    )  # fmt: skip
+    assert task.status_code == 201, task.text
+    thumbs = {
+        "taskId": task.json()["id"], "sessionId": session_id, "feedbackType": "down",
+        "feedbackText": hostile["comment"], "reasons": [hostile["reasons"]],
+        "userId": hostile["user_id"],
+    }  # fmt: skip
+    sent = await harness.client.post("/api/v1/feedback", json=thumbs, headers=OPERATOR)
+    assert sent.status_code == 202, sent.text
+    metadata = {
+        "_user": hostile["user_id"], "_organisation": hostile["organisation"],
+        "_prompt": hostile["prompt"], "_environment": hostile["environment"], "note": "=1",
+    }  # fmt: skip
+    portkey = await harness.client.post(
+        "/compat/portkey/v1/feedback",
+        json={"trace_id": "trace-csv", "value": -3, "metadata": metadata},
+        headers={"x-portkey-api-key": PORTKEY_KEY},
+    )
+    assert portkey.status_code == 200, portkey.text
+
+    exported = await harness.client.get(
+        "/api/v1/feedback/export", params={"format": "csv"}, headers=OPERATOR
+    )
+    rows = {row["via"]: row for row in parse_csv(exported.content)}
+    raw = await harness.client.get(
+        "/api/v1/feedback/export", params={"format": "jsonl"}, headers=OPERATOR
+    )
+    sent_as = {line["via"]: line for line in map(json.loads, raw.text.splitlines())}
+    assert set(rows) == set(sent_as) == {"api", "portkey"}
+    for via, columns in (
+        ("api", ["user_id", "agent_id", "model", "prompt_version", "comment", "reasons"]),
+        ("portkey", ["user_id", "agent_id", "model", "prompt_version", "organisation",
+                     "prompt", "environment"]),
+    ):  # fmt: skip
+        for column in columns:
+            stored = sent_as[via][column]
+            assert (stored if column != "reasons" else stored[0]) == hostile[column], column
+            assert rows[via][column] == "'" + hostile[column], (via, column)
+    # Numbers stay numbers; metadata is JSON text (an object), exactly as the listing has it.
+    assert (rows["portkey"]["score"], rows["api"]["weight"]) == ("-3.0", "1.0")
+    assert json.loads(rows["portkey"]["metadata"]) == sent_as["portkey"]["metadata"]
 
 
 async def test_jsonl_round_trips_the_listing(make_harness: HarnessFactory) -> None:

@@ -187,7 +187,9 @@ def test_cli_runs_one_pass_and_prints_counts(tmp_path: Path, sqlite_url: str) ->
     config = write_config(tmp_path / "c.yaml", config_dict(database_url=sqlite_url))
     result = run_cli("retention", "run", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "deleted 1 feedback, 0 tasks, 0 delivered outbox events"
+    assert result.stdout.strip() == (
+        "deleted 1 feedback, 0 tasks, 0 delivered outbox events, 0 console sessions"
+    )
 
 
 async def test_startup_warns_when_retention_is_disabled(

@@ -22,6 +22,8 @@ DAY_MS = 24 * HOUR_MS
 PRESETS = {"24h": DAY_MS, "7d": 7 * DAY_MS, "30d": 30 * DAY_MS}
 DEFAULT_PRESET = "7d"
 MAX_SPAN_MS = 366 * DAY_MS
+MAX_CURSOR_MS = 2**63 - 1  # created_time is a BIGINT
+FEEDBACK_ID_MAX_CHARS = 36  # feedback ids are UUIDs
 # The filters a breakdown row or a feed item can add, in the order the form shows them.
 DIMENSIONS = ("agent", "model", "prompt_version", "key", "reason")
 
@@ -167,9 +169,16 @@ def cursor_text(created_time: int, feedback_id: str) -> str:
 
 
 def parse_cursor(value: str | None) -> tuple[int, str] | None:
+    """A feed position, `<created ms>:<feedback id>`: ASCII digits that fit the 64-bit column
+    (str.isdigit alone also takes "²", which int() refuses) and an id as long as ours at most."""
     if not value:
         return None
     moment, _, feedback_id = value.partition(":")
-    if not moment.isdigit() or not feedback_id:
+    if (
+        not (moment.isascii() and moment.isdigit())
+        or len(moment) > len(str(MAX_CURSOR_MS))
+        or int(moment) > MAX_CURSOR_MS
+        or not 0 < len(feedback_id) <= FEEDBACK_ID_MAX_CHARS
+    ):
         raise APIError(400, "invalid_filter", "The feed position in this address is not valid.")
     return int(moment), feedback_id

@@ -39,8 +39,7 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> Res
 
 
 async def login_form(request: Request) -> Response:
-    config = services(request).config
-    if session.operator_of(request, config) is not None:
+    if await session.operator_of(request) is not None:
         return RedirectResponse("/admin", status_code=303)
     return _login(request, error=None if session.configured(request) else session.NO_SECRET)
 
@@ -64,16 +63,20 @@ async def login(request: Request) -> Response:
     next_url = session.safe_next(str(form.get("next") or ""))
     if not session.configured(request):
         return _login(request, error=session.NO_SECRET, status=503, next_url=next_url)
-    operator, error = session.sign_in(config, str(form.get("api_key") or ""))
-    if operator is None:
+    key, error = session.sign_in(config, str(form.get("api_key") or ""))
+    if key is None:
         status = 403 if error == session.NOT_AN_OPERATOR else 401
         return _login(request, error=error, status=status, next_url=next_url)
+    cookie = await session.open_session(services(request), key)
     response = RedirectResponse(next_url, status_code=303)
-    session.set_session(response, request, config, session.session_cookie(config, operator))
+    session.set_session(response, request, config, cookie)
     return response
 
 
 async def logout(request: Request) -> Response:
+    """End the session on the server (every instance refuses its cookie from now on), then
+    clear the cookie."""
+    await session.sign_out(request)
     response = RedirectResponse("/admin/login", status_code=303)
     session.clear_session(response)
     return response

@@ -1,4 +1,5 @@
-"""Scheduled deletion of old feedback, tasks (with their events) and delivered outbox rows.
+"""Scheduled deletion of old feedback, tasks (with their events), delivered outbox rows, and
+console sessions that are over (ended or expired).
 
 Each batch is its own transaction, so a long cleanup never holds one big lock. Feedback and
 tasks age independently: feedback outlives a deleted task with its task link cleared.
@@ -11,11 +12,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from app.clock import now_ms
 from app.config.publishing import DataRetentionSettings
-from app.db.models import SCHEDULED_JOBS, Feedback, OutboxEvent, Task, TaskEvent
+from app.db.models import (
+    CONSOLE_SESSIONS,
+    SCHEDULED_JOBS,
+    Feedback,
+    OutboxEvent,
+    Task,
+    TaskEvent,
+)
 from app.events.transaction import Writer
 
 log = logging.getLogger("feedback_widget.retention")
@@ -27,11 +35,12 @@ class RetentionCounts:
     feedback: int
     tasks: int
     outbox: int
+    console_sessions: int = 0
 
     def __str__(self) -> str:
         return (
             f"deleted {self.feedback} feedback, {self.tasks} tasks, "
-            f"{self.outbox} delivered outbox events"
+            f"{self.outbox} delivered outbox events, {self.console_sessions} console sessions"
         )
 
 
@@ -67,6 +76,16 @@ def _delete_outbox(conn: Connection, cutoff: int, limit: int) -> int:
     return len(seqs)
 
 
+def _delete_console_sessions(conn: Connection, now: int, limit: int) -> int:
+    """Sessions that are over: signed out, or past their end. Neither opens anything any more
+    (an unknown session is refused like an ended one), so they need not wait for a cutoff."""
+    over = or_(CONSOLE_SESSIONS.c.ended_time.is_not(None), CONSOLE_SESSIONS.c.expires_time <= now)
+    hashes = list(conn.scalars(select(CONSOLE_SESSIONS.c.id_hash).where(over).limit(limit)).all())
+    if hashes:
+        conn.execute(delete(CONSOLE_SESSIONS).where(CONSOLE_SESSIONS.c.id_hash.in_(hashes)))
+    return len(hashes)
+
+
 BatchStep = Callable[[Connection, int, int], int]
 
 
@@ -85,7 +104,7 @@ async def run_retention(
 ) -> RetentionCounts:
     """One cleanup pass. Deletes nothing when retention is disabled."""
     if not settings.enabled:
-        return RetentionCounts(0, 0, 0)
+        return RetentionCounts(0, 0, 0, 0)
     now = now_ms() if now is None else now
     feedback_cutoff = now - settings.feedback_retention_days * DAY_MS
     task_cutoff = now - settings.task_retention_days * DAY_MS
@@ -94,6 +113,7 @@ async def run_retention(
         feedback=await _in_batches(writer, _delete_feedback, feedback_cutoff, size),
         tasks=await _in_batches(writer, _delete_tasks, task_cutoff, size),
         outbox=await _in_batches(writer, _delete_outbox, feedback_cutoff, size),
+        console_sessions=await _in_batches(writer, _delete_console_sessions, now, size),
     )
 
 

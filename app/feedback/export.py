@@ -2,9 +2,11 @@
 page at a time (never OFFSET), so memory stays flat however many rows match.
 
 CSV is UTF-8 with a byte-order mark, which is how Excel knows it is UTF-8, and a header row.
-A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with
-`'`, as OWASP's CSV injection guidance says, so no spreadsheet runs it as a formula. Numbers
-are written as numbers and left alone.
+Every text cell that a spreadsheet could read as a formula is prefixed with `'`, as OWASP's
+CSV injection guidance says: one that starts with `=`, `+`, `-` or `@` (or their full-width
+forms, which some spreadsheets fold to ASCII), also behind leading whitespace or quotes
+(which spreadsheets skip), and one that starts with a tab, a line break or NUL. Numbers are
+written as numbers and left alone. JSONL carries every value exactly as stored.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -30,14 +33,19 @@ COLUMNS = (
     "prompt_version", "organisation", "prompt", "environment", "weight", "event_time",
     "target_kind", "target_id", "metadata",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula's first character (`=`, `+`, `-`, `@`, and their full-width forms U+FF1D, U+FF0B,
+# U+FF0D, U+FF20), behind whatever a spreadsheet skips first (whitespace, quotes); or a first
+# character that is risky whatever follows (OWASP; ASVS 1.2.10 adds NUL).
+FORMULA = re.compile(r"""[\s'"]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n\x00]""")
 BOM = "\ufeff"
 
 Reader = Callable[[Callable[[Connection], list[dict[str, Any]]]], Awaitable[list[dict[str, Any]]]]
 
 
 def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """`text` as a CSV cell no spreadsheet runs: with a leading `'` if it could start a
+    formula, else unchanged."""
+    return "'" + text if FORMULA.match(text) else text
 
 
 def _cell(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -95,6 +95,10 @@ def query_params(
         raise validation_failed(validation_errors(exc, "query")) from None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+
+
 def parse_instant(name: str, value: str | None, *, end_of_day: bool = False) -> int | None:
     """ISO 8601 to epoch ms; `Z` and offsets honoured, naive times are UTC. A bare date is the
     start of that day, or its end with `end_of_day`."""
@@ -113,7 +117,12 @@ def parse_instant(name: str, value: str | None, *, end_of_day: bool = False) -> 
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    try:
+        moment.astimezone(UTC)  # an offset can push it past year 9999 or before year 1
+    except OverflowError:
+        raise APIError(400, "invalid_date", f"{name} is out of range.") from None
+    # Integer arithmetic: through a float, 9999-12-31T23:59:59.999999 became year 10000.
+    return (moment - _EPOCH) // _ONE_MS
 
 
 def public_base(request: Request) -> str:

@@ -8,6 +8,7 @@ from typing import cast
 from sqlalchemy import Table
 
 from app.db.models.base import FINISHED_STATUSES, TASK_STATUSES, Base
+from app.db.models.console import ConsoleSession
 from app.db.models.feedback import KEY_TYPES, Feedback, FeedbackKey, FeedbackReason, FeedbackToken
 from app.db.models.operations import OutboxEvent, ScheduledJob
 from app.db.models.transcripts import ChatSession, Task, TaskEvent
@@ -21,8 +22,10 @@ FEEDBACK_KEYS = cast(Table, FeedbackKey.__table__)
 FEEDBACK_TOKENS = cast(Table, FeedbackToken.__table__)
 OUTBOX = cast(Table, OutboxEvent.__table__)
 SCHEDULED_JOBS = cast(Table, ScheduledJob.__table__)
+CONSOLE_SESSIONS = cast(Table, ConsoleSession.__table__)
 
 __all__ = [
+    "CONSOLE_SESSIONS",
     "FEEDBACK",
     "FEEDBACK_KEYS",
     "FEEDBACK_REASONS",
@@ -37,6 +40,7 @@ __all__ = [
     "TASK_STATUSES",
     "Base",
     "ChatSession",
+    "ConsoleSession",
     "Feedback",
     "FeedbackKey",
     "FeedbackReason",
