@@ -10,6 +10,9 @@ Refused, at every door (JSON bodies, form fields, query strings, paths, token cl
 - an integer beyond signed 64 bits (JSON columns and our encoder hold 64);
 - JSON nested more than MAX_JSON_DEPTH levels deep.
 
+An agent's reply is the one text we cannot refuse (someone is waiting for it): `repaired`
+replaces what the rule refuses in it with U+FFFD.
+
 Everything else is text and is kept exactly as sent: other control characters, bidi
 overrides, noncharacters, any length the body limit allows. It must round-trip on both
 databases, which tests/test_hostile_input.py checks at every door.
@@ -50,6 +53,15 @@ def text_problem(text: str) -> str | None:
 
 def storable(text: str) -> bool:
     return text_problem(text) is None
+
+
+def repaired(text: str) -> str:
+    """Text from a source that cannot be refused (an agent's reply): what the rule would refuse
+    becomes U+FFFD, as a decoder replaces what it cannot read."""
+    if storable(text):
+        return text
+    return "".join("\ufffd" if char == "\x00" or 0xD800 <= ord(char) <= 0xDFFF else char
+                   for char in text)  # fmt: skip
 
 
 def refused(loc: Sequence[str | int], problem: str) -> APIError:
