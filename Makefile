@@ -6,7 +6,7 @@ CONFIG ?= shared_config.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-test migrate test-tools screenshots bench bench-instances bench-agents clean
+.PHONY: run test lint install install-test migrate test-tools screenshots bench bench-instances bench-agents fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test-tools: install-test
 
 test: install-test test-tools
 	$(BIN)/python -m pytest
+
+# The boundary harness at length: hostile input at every door, on SQLite and PostgreSQL.
+# FUZZ_EXAMPLES per door and database (make test runs 15, the same ones every time).
+FUZZ_EXAMPLES ?= 500
+fuzz: install-test
+	FEEDBACK_WIDGET_FUZZ=1 FEEDBACK_WIDGET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_hostile_input.py
 
 lint: install-test
 	$(BIN)/ruff check .

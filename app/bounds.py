@@ -10,6 +10,11 @@ from __future__ import annotations
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 ID_MAX_CHARS = 128
 COMMENT_MAX_CHARS = 5000
+# What the database's short text columns hold (user ids, labels, model names): PostgreSQL
+# refuses more.
+USER_ID_MAX_CHARS = 255
+LABEL_MAX_CHARS = 255
+MODEL_MAX_CHARS = 255
 MESSAGE_MAX_CHARS = 20_000
 TITLE_MAX_CHARS = 80
 # Bounded so the row offset stays a 64-bit integer whatever a client sends.

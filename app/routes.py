@@ -6,6 +6,9 @@
 - everything else: the HTML widget. Errors are pages; state-changing requests must come
   from our own origin or an allowed embedding origin.
 
+Every mount (and each route outside one) judges its path and query string by the boundary
+rule first (`CleanInput`, `web/boundary.py`): nothing that cannot be stored reaches a handler.
+
 A route that spends a budget of its own (feedback, chat messages, new chats) says so on the
 route, and so does an event stream, which holds one of its user's and address's stream slots.
 """
@@ -25,6 +28,7 @@ from app.config import AppConfig
 from app.console import views as console
 from app.console.session import RequireOperator, stream_holder
 from app.views import forms, pages, stream
+from app.web.middleware.boundary import CleanInput
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
 from app.web.middleware.rules import PUBLIC, holds_stream, spends
@@ -100,9 +104,11 @@ def page_routes() -> list[BaseRoute]:
 
 
 def console_rules() -> list[Middleware]:
-    """Every console route: HTML errors, same-origin posts only, never framed or cached."""
+    """Every console route: HTML errors, clean input, same-origin posts only, never framed or
+    cached."""
     return [
         Middleware(Surface, name="html"),
+        Middleware(CleanInput),
         Middleware(OriginCheck, allowed_origins=()),
         Middleware(PrivatePages),
     ]
@@ -143,19 +149,26 @@ def routes(config: AppConfig) -> list[BaseRoute]:
             routes=[Mount("/v1", routes=api_routes())],
             middleware=[
                 Middleware(Surface, name="api"),
+                Middleware(CleanInput),
                 Middleware(HeaderCredentialsOnly),
                 spends("api"),
             ],
         ),
         compat_mount(),
-        Route("/openapi.json", openapi_json),
-        Route("/static/code.css", pages.code_css),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/openapi.json", openapi_json, middleware=[Middleware(CleanInput)]),
+        Route("/static/code.css", pages.code_css, middleware=[Middleware(CleanInput)]),
+        Mount(
+            "/static",
+            StaticFiles(directory=STATIC_DIR),
+            name="static",
+            middleware=[Middleware(CleanInput)],
+        ),
         Mount(
             "",
             routes=page_routes(),
             middleware=[
                 Middleware(Surface, name="html"),
+                Middleware(CleanInput),
                 Middleware(OriginCheck, allowed_origins=config.embed.allowed_origins),
             ],
         ),

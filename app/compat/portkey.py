@@ -20,6 +20,7 @@ from app.compat.common import dialect_settings, unauthorized
 from app.errors import APIError, bad_request, not_found
 from app.feedback.rules import PORTKEY
 from app.feedback.service import Submission, revise, submit
+from app.web.boundary import Loc, check_json
 from app.web.credentials import matches_any
 from app.web.parsing import read_json
 from app.web.responses import JSONResponse
@@ -60,16 +61,18 @@ def _weight(value: Any, where: str) -> float:
     return float(value)
 
 
-def _metadata(value: Any, where: str) -> dict[str, Any]:
+def _metadata(value: Any, where: str, loc: Loc) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, str):  # the docs call it a JSON string; the SDK sends an object
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise bad_request(
                 f"{where}metadata must be an object or a JSON object string.", "metadata"
             ) from None
+        # JSON inside a string meets the boundary rule like the body around it.
+        check_json(value, [*loc, "metadata"])
     if not isinstance(value, dict):
         raise bad_request(f"{where}metadata must be an object.", "metadata")
     return value
@@ -79,7 +82,7 @@ def _unknown_trace(reference: str) -> APIError:
     return not_found(f"No request with trace_id '{reference}' is known here.", "unknown_target")
 
 
-def _submission(item: Any, where: str) -> Submission:
+def _submission(item: Any, where: str, loc: Loc) -> Submission:
     if not isinstance(item, dict):
         raise bad_request(f"{where}each feedback must be an object.")
     trace_id = item.get("trace_id")
@@ -87,7 +90,7 @@ def _submission(item: Any, where: str) -> Submission:
         raise bad_request(f"{where}trace_id is required.", "trace_id")
     if "value" not in item:
         raise bad_request(f"{where}value is required.", "value")
-    metadata = _metadata(item.get("metadata"), where)
+    metadata = _metadata(item.get("metadata"), where, loc)
     comment = metadata.get("comment") if isinstance(metadata.get("comment"), str) else None
     return Submission(
         via="portkey",
@@ -119,7 +122,10 @@ async def create(request: Request) -> Response:
         raise bad_request(f"Send between 1 and {MAX_BULK} feedback objects.")
     bulk = isinstance(body, list)
     submissions = [
-        _submission(item, f"feedbacks[{n}]: " if bulk else "") for n, item in enumerate(items)
+        _submission(item, f"feedbacks[{n}]: ", ["body", n])
+        if bulk
+        else _submission(item, "", ["body"])
+        for n, item in enumerate(items)
     ]
     svc = services(request)
     # One unit of work: a bulk request is stored all or nothing.
@@ -143,6 +149,6 @@ async def update(request: Request) -> Response:
         via="portkey",
         score=_value(changes["value"], "") if "value" in changes else None,
         weight=_weight(changes["weight"], "") if "weight" in changes else None,
-        metadata=_metadata(changes["metadata"], "") if "metadata" in changes else None,
+        metadata=_metadata(changes["metadata"], "", ["body"]) if "metadata" in changes else None,
     )
     return _answer("Feedback updated successfully", [view.id])

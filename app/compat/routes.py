@@ -1,8 +1,9 @@
 """Each dialect under its own prefix, so an SDK's base URL can point straight at it.
 
-Every dialect answers errors in our shape plus the field its SDK reads (its surface), and
-every request counts against the API budget. Feedback link answers are the browser's: open
-to any origin, and charged to the feedback budget.
+Every dialect answers errors in our shape plus the field its SDK reads (its surface), judges
+its path and query by the boundary rule (`CleanInput`), and every request counts against the
+API budget. Feedback link answers are the browser's: open to any origin, and charged to the
+feedback budget.
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
 from app.compat import agentsight, portkey, trodo, voltagent
+from app.web.middleware.boundary import CleanInput
 from app.web.middleware.rules import PUBLIC, spends
 from app.web.middleware.surface import Surface, SurfaceName
 
 
 def _dialect(prefix: str, surface: SurfaceName, routes: list[Route]) -> Mount:
-    return Mount(prefix, routes=routes, middleware=[Middleware(Surface, name=surface)])
+    # The boundary rule sits under the dialect's surface, so a refusal carries its SDK's field.
+    return Mount(
+        prefix,
+        routes=routes,
+        middleware=[Middleware(Surface, name=surface), Middleware(CleanInput)],
+    )
 
 
 def compat_mount() -> Mount:

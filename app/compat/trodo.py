@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.bounds import ID_MAX_CHARS, ID_PATTERN
+from app.bounds import ID_MAX_CHARS, ID_PATTERN, USER_ID_MAX_CHARS
 from app.compat.common import (
     dialect_settings,
     event_time,
@@ -91,6 +91,10 @@ def run_record(run: dict[str, Any], spans: Any) -> RunRecord:
     run_id = _identifier(run.get("run_id"), "run_id")
     agent = str(run.get("agent_name") or "")[:255] or None
     user = run.get("distinct_id")
+    if isinstance(user, str) and len(user) > USER_ID_MAX_CHARS:
+        raise bad_request(
+            f"run.distinct_id is limited to {USER_ID_MAX_CHARS} characters.", "distinct_id"
+        )
     error = run.get("error_summary")
     return RunRecord(
         run_id=run_id,

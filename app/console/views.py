@@ -24,6 +24,7 @@ from app.live.stream import LiveStream
 from app.live.update import OPERATORS
 from app.transcripts.access import session_not_found
 from app.transcripts.store import get_session, list_tasks
+from app.web.parsing import read_form
 from app.web.responses import feedback_download
 from app.web.state import services
 
@@ -59,7 +60,7 @@ def _login(
 
 async def login(request: Request) -> Response:
     config = services(request).config
-    form = await request.form()
+    form = await read_form(request)
     next_url = session.safe_next(str(form.get("next") or ""))
     if not session.configured(request):
         return _login(request, error=session.NO_SECRET, status=503, next_url=next_url)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.bounds import COMMENT_MAX_CHARS
+from app.bounds import COMMENT_MAX_CHARS, LABEL_MAX_CHARS
 from app.config.feedback import FeedbackKeySettings
 from app.errors import APIError, invalid_field
 
@@ -140,6 +140,12 @@ def check_comment(comment: Any) -> str | None:
     if len(comment) > COMMENT_MAX_CHARS:
         raise invalid_field("comment", f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
     return comment.strip() or None
+
+
+def check_label(label: str | None) -> str | None:
+    if label is not None and len(label) > LABEL_MAX_CHARS:
+        raise invalid_field("label", f"Labels are limited to {LABEL_MAX_CHARS} characters.")
+    return label
 
 
 def check_weight(weight: Any) -> float:

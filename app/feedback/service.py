@@ -24,6 +24,7 @@ from app.events.transaction import Transaction, Writer
 from app.feedback.rules import (
     BUILT_IN,
     check_comment,
+    check_label,
     check_weight,
     judge,
 )
@@ -160,7 +161,7 @@ def store_submission(tx: Transaction, submission: Submission) -> FeedbackSubmitt
     judged = judge(
         spec,
         score=submission.score,
-        label=submission.label,
+        label=check_label(submission.label),
         rating=submission.rating,
         comment=comment,
     )

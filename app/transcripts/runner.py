@@ -18,10 +18,12 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from app import redaction
+from app.bounds import MODEL_MAX_CHARS
 from app.events.snapshots import TaskView
 from app.events.transaction import Writer
 from app.transcripts import turns
 from app.transcripts.agents import Agent, AgentError, AgentRequest, ModelReported, Turn
+from app.web.boundary import repaired
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1
@@ -96,10 +98,12 @@ class TaskRunner:
             # aclosing: however the loop ends, the agent's generator (and its request) closes now.
             async with aclosing(self.agent.reply(job.request)) as chunks:
                 async for chunk in chunks:
+                    # Upstream text is stored as it comes, so it meets the boundary rule
+                    # here: repaired, since a reply cannot be refused.
                     if isinstance(chunk, ModelReported):
-                        job.model = chunk.name
+                        job.model = repaired(chunk.name)[:MODEL_MAX_CHARS]
                         continue
-                    job.pending.append(chunk)
+                    job.pending.append(repaired(chunk))
                     self._schedule_flush(job)
             await self._finish(job, "completed", None)
         except asyncio.CancelledError:
@@ -116,7 +120,7 @@ class TaskRunner:
                 exc,
                 redaction.text(exc.detail) if exc.detail else "no detail",
             )
-            await self._finish(job, "failed", str(exc))
+            await self._finish(job, "failed", repaired(str(exc)))
         except Exception:
             log.exception("agent failed on task %s", job.request.task_id)
             await self._finish(job, "failed", UNEXPECTED)

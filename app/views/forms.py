@@ -12,6 +12,7 @@ from app.feedback.thumbs import thumbs
 from app.transcripts import turns
 from app.views.pages import widget_url
 from app.web.credentials import end_user
+from app.web.parsing import read_form
 from app.web.rendering import css_id
 from app.web.state import services
 
@@ -31,7 +32,7 @@ def _field(value: object) -> str | None:
 
 async def post_message(request: Request) -> Response:
     session_id = request.path_params["session_id"]
-    form = await request.form()
+    form = await read_form(request)
     return await _start(request, session_id, _field(form.get("message")) or "", form.get("layout"))
 
 
@@ -60,7 +61,7 @@ async def retry_turn(request: Request) -> Response:
     """Send a failed or stopped turn's message again, as a new turn."""
     svc = services(request)
     session_id, task_id = request.path_params["session_id"], request.path_params["task_id"]
-    form = await request.form()
+    form = await read_form(request)
     earlier = await svc.db.read(
         lambda conn: turns.turn_in_chat(conn, end_user(request), session_id, task_id)
     )
@@ -73,7 +74,7 @@ async def stop_turn(request: Request) -> Response:
     svc = services(request)
     identity = end_user(request)
     session_id, task_id = request.path_params["session_id"], request.path_params["task_id"]
-    form = await request.form()
+    form = await read_form(request)
     task = await svc.db.read(lambda conn: turns.turn_in_chat(conn, identity, session_id, task_id))
     turns.check_stoppable(task)
     # A job in this process ends itself, keeping its last text; otherwise record the stop.
@@ -93,7 +94,7 @@ async def stop_turn(request: Request) -> Response:
 async def post_feedback(request: Request) -> Response:
     svc = services(request)
     session_id = request.path_params["session_id"]
-    form = await request.form()
+    form = await read_form(request)
     submission = thumbs(
         end_user(request),
         task_id=_field(form.get("task_id")) or "",

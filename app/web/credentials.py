@@ -21,9 +21,11 @@ from collections.abc import Iterable
 import jwt
 from starlette.requests import HTTPConnection
 
+from app.bounds import USER_ID_MAX_CHARS
 from app.config.web import ApiKeySettings, AuthSettings
 from app.errors import APIError
 from app.identity import DEV_SCOPES, END_USER_SCOPES, Identity
+from app.web.boundary import storable
 from app.web.state import services
 
 EXPIRED_DETAIL = "This chat link has expired or is not valid. Ask for a new link."
@@ -95,6 +97,12 @@ def _token_identity(token: str, auth: AuthSettings) -> Identity:
     if not isinstance(subject, str) or not subject:
         raise unauthenticated()
     if sid is not None and not isinstance(sid, str):
+        raise unauthenticated()
+    # The claims become stored data (owners, chat ids, names): the boundary rule holds for them,
+    # and the subject must fit the user id columns.
+    if not all(storable(claim) for claim in (subject, sid, name) if isinstance(claim, str)):
+        raise unauthenticated()
+    if len(subject) > USER_ID_MAX_CHARS:
         raise unauthenticated()
     return Identity(
         user_id=subject,

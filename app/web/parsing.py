@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from app.errors import APIError, validation_failed
+from app.web.boundary import MAX_JSON_DEPTH, check_fields, check_json, refused
 from app.web.state import services
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -25,7 +27,8 @@ def validation_errors(exc: ValidationError, where: str) -> list[dict[str, Any]]:
 
 
 async def read_json(request: Request, raw: bytes | None = None) -> Any:
-    """The request's JSON value; 415 for another media type, 400 for malformed JSON."""
+    """The request's JSON value; 415 for another media type, 400 for malformed JSON, 422 for
+    a value the boundary rule refuses (`web/boundary.py`)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise APIError(
@@ -41,37 +44,21 @@ async def read_json(request: Request, raw: bytes | None = None) -> Any:
         raise APIError(
             400, "malformed_json", f"The request body is not valid JSON: {exc}."
         ) from None
-    except RecursionError:
-        value = None  # deeper than Python's parser goes: refused just below
-    problem = _storable_problem(value) if value is not None else "it is nested too deeply"
-    if problem:
-        raise APIError(400, "malformed_json", f"The request body cannot be stored: {problem}.")
+    except RecursionError:  # deeper than Python's parser goes, so far deeper than the rule
+        raise refused(["body"], f"is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    check_json(value)
     return value
-
-
-MAX_JSON_DEPTH = 64
-_INT64 = range(-(2**63), 2**63)
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _storable_problem(value: Any) -> str | None:
-    """What makes a parsed body impossible to store and send on exactly as received: an
-    integer beyond 64 bits (JSON columns and our encoder hold 64), or nesting deeper than
-    MAX_JSON_DEPTH. Checked here, once, for every JSON body."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                return f"it is nested more than {MAX_JSON_DEPTH} levels deep"
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-        elif isinstance(item, int) and not isinstance(item, bool) and item not in _INT64:
-            return f"the number {item} does not fit in 64 bits"
-    return None
+async def read_form(request: Request) -> FormData:
+    """The request's form, every field name and text value judged by the boundary rule."""
+    form = await request.form()
+    check_fields(form.multi_items(), "form")
+    return form
 
 
 async def json_body(request: Request, model: type[ModelT]) -> ModelT:

@@ -8,6 +8,8 @@ user message asks for:
 - "cut": some text, then the stream ends without RUN_FINISHED;
 - "code": a fenced Python block;
 - "stream N SECONDS": N one-word deltas, SECONDS apart (scripts/bench_agents.py);
+- "unstorable": text with a NUL in it, and a NUL in a model name of 300 characters (with
+  "error", the RUN_ERROR's message has a NUL too);
 - anything else: a short answer naming the thread and how many messages it was sent.
 """
 
@@ -89,10 +91,13 @@ class Runs:
         if "cut" in text:
             return
         if "error" in text:
-            yield RunErrorEvent(message="The weather service answered 503.", code="tool_failed")
+            said = "The weather\x00 service answered 503." if "unstorable" in text else None
+            message = said or "The weather service answered 503."
+            yield RunErrorEvent(message=message, code="tool_failed")
             return
         yield TextMessageEndEvent(message_id="m1")
-        usage = [TokenUsage(model=MODEL, input_tokens=12, output_tokens=9)]
+        model = "m\x00" + "x" * 300 if "unstorable" in text else MODEL
+        usage = [TokenUsage(model=model, input_tokens=12, output_tokens=9)]
         yield RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id, usage=usage)
 
     def _pieces(self, run: RunAgentInput, text: str) -> list[str]:
@@ -106,6 +111,8 @@ class Runs:
             ]
         if text.startswith("stream "):
             return []
+        if "unstorable" in text:
+            return ["a NUL\x00 ", "in the reply"]
         if any(word in text for word in ("slow", "cut", "error")):
             return ["Working on it… "]
         return [f"Thread {run.thread_id} ", f"sent {len(run.messages)} messages."]
