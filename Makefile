@@ -6,7 +6,7 @@ CONFIG ?= shared_config.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-test migrate test-tools screenshots bench bench-instances bench-agents fuzz clean
+.PHONY: run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The README's config table, generated from the settings' fields (app/config/); edit a field's
+# description or default there, then run this. tests/test_readme.py fails on a stale table.
+docs: install
+	$(BIN)/python -m app.config.docs --write README.md
 
 bench: install-test
 	$(BIN)/python scripts/bench.py

@@ -72,10 +72,10 @@ async def _unmigrated(settings: Settings) -> str | None:
 
 
 async def _retention(settings: Settings) -> str:
+    from app.bus import EventBus
     from app.db.engine import database_url_for, opened_database
-    from app.db.retention import run_retention
-    from app.events.bus import EventBus
-    from app.events.transaction import Writer
+    from app.db.writer import Writer
+    from app.retention import run_retention
 
     retention = settings.config.data_retention
     if not retention.enabled:

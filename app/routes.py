@@ -7,7 +7,7 @@
   from our own origin or an allowed embedding origin.
 
 Every mount (and each route outside one) judges its path and query string by the boundary
-rule first (`CleanInput`, `web/boundary.py`): nothing that cannot be stored reaches a handler.
+rule first (`CleanInput`, `app/boundary.py`): nothing that cannot be stored reaches a handler.
 
 A route that spends a budget of its own (feedback, chat messages, new chats) says so on the
 route, and so does an event stream, which holds one of its user's and address's stream slots.
@@ -19,22 +19,23 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.api import feedback, links, transcripts
+from app import link_answers
+from app.api import feedback, link_tokens, transcripts
 from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
 from app.compat.routes import compat_mount
 from app.config import AppConfig
-from app.console import views as console
+from app.console import pages as console
 from app.console.session import RequireOperator, stream_holder
-from app.views import forms, pages, stream
 from app.web.middleware.boundary import CleanInput
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
 from app.web.middleware.rules import PUBLIC, holds_stream, spends
 from app.web.middleware.security import PrivatePages
 from app.web.middleware.surface import Surface
-from app.web.rendering import STATIC_DIR
+from app.web.templates import STATIC_DIR
+from app.widget import events, forms, pages
 
 
 def api_routes() -> list[BaseRoute]:
@@ -48,14 +49,19 @@ def api_routes() -> list[BaseRoute]:
         Route("/feedback", feedback.list_feedback, methods=["GET"]),
         Route("/feedback/summary", feedback.feedback_summary),
         Route("/feedback/export", feedback.export_feedback),
-        Route("/feedback/tokens", links.create_link, methods=["POST"]),
+        Route("/feedback/tokens", link_tokens.create_link, methods=["POST"]),
         Route(
             "/feedback/ingest/{token}",
-            links.ingest,
+            link_answers.ingest,
             methods=["POST", "OPTIONS"],
             middleware=[PUBLIC, spends("feedback")],
         ),
-        Route("/feedback/ingest/{token}", links.link_state, methods=["GET"], middleware=[PUBLIC]),
+        Route(
+            "/feedback/ingest/{token}",
+            link_answers.link_state,
+            methods=["GET"],
+            middleware=[PUBLIC],
+        ),
         Route(
             "/sessions",
             transcripts.create_session,
@@ -97,7 +103,7 @@ def page_routes() -> list[BaseRoute]:
             methods=["POST"],
             middleware=[spends("messages")],
         ),
-        Route(f"{chat}/events", stream.session_events, name="events", middleware=[holds_stream()]),
+        Route(f"{chat}/events", events.session_events, name="events", middleware=[holds_stream()]),
         Route(f"{chat}/earlier", pages.earlier_turns),
         Route("/demo/host", pages.demo_host),
     ]

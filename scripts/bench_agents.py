@@ -47,7 +47,7 @@ def serve(config_path: Path, flush_seconds: float | None) -> ServerProcess:
     migrate_for(config_path)
     port = free_port()
     setup = (
-        f"import app.transcripts.runner as r; r.FLUSH_SECONDS = {flush_seconds!r}; "
+        f"import app.agents.runner as r; r.FLUSH_SECONDS = {flush_seconds!r}; "
         if flush_seconds is not None
         else ""
     )

@@ -38,11 +38,10 @@ from tests.support import (  # noqa: E402
 
 def config(folder: Path, url: str, **extra: Any) -> Path:
     prefix = f"fw-bench-{uuid.uuid4().hex[:6]}"
-    limits = {"enabled": False, "key_prefix": prefix}
     data = config_dict(
         database_url=url,
-        sse={"fanout_url": REDIS_URL},
-        rate_limits=limits,
+        sse={"fanout_url": REDIS_URL, "key_prefix": prefix},
+        rate_limits={"enabled": False},
         **{**MANY_STREAMS, **extra},
     )
     return write_config(folder / f"{prefix}.yaml", data)

@@ -4,6 +4,7 @@
 
   var dialog = null;
   var opener = null;
+  var awaitedStatus = null;  // feedback sent for this task: focus its status line once shown
 
   function $(selector, root) { return (root || document).querySelector(selector); }
 
@@ -12,10 +13,6 @@
   function showError(form, message) {
     var slot = errorSlot(form);
     if (slot) slot.textContent = message;
-  }
-
-  function cssEscape(value) {
-    return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/([^A-Za-z0-9_-])/g, "\\$1");
   }
 
   function nearBottom() {
@@ -73,14 +70,30 @@
     (first || form.elements["comment"]).focus();
   }
 
+  // Submitted feedback reaches this page as every other page does, over the stream: the
+  // controls replace themselves, locked, saying so. That may come before or after the post's
+  // answer; whichever is last moves focus to the status line (unless the reader moved on).
+  function focusStatus() {
+    var controls = document.getElementById("controls-" + awaitedStatus);
+    if (!controls || controls.getAttribute("data-state") !== "submitted") return;  // not yet
+    var status = document.getElementById("feedback-status-" + awaitedStatus);
+    var here = document.activeElement;
+    // Focus still in the dialog being closed counts as nowhere: Chrome may fire `close`
+    // before it moves focus out.
+    var nowhere = !here || here === document.body || (dialog && dialog.contains(here));
+    if (nowhere || controls.contains(here)) status.focus();
+    awaitedStatus = null;
+  }
+
   function restoreFocus() {
-    if (opener && opener.isConnected && !opener.disabled) {
-      opener.focus();
-    } else if (opener) {
-      // The control was replaced by its submitted state: focus the new one's status line.
-      var taskId = dialog && $("form", dialog).elements["task_id"].value;
-      var status = taskId && $("#controls-" + cssEscape(taskId) + " .feedback-status");
-      if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
+    // The button that opened the dialog, or its replacement (same id) if the controls changed.
+    var button = opener && document.getElementById(opener.id);
+    if (!awaitedStatus && button && !button.disabled) {
+      button.focus();
+    } else if (dialog) {
+      // Submitted here, or from another page while the dialog was open.
+      awaitedStatus = $("form", dialog).elements["task_id"].value;
+      focusStatus();
     }
     opener = null;
   }
@@ -153,9 +166,15 @@
     if (event.target.id === "feedback-comment") updateCount();
   });
 
-  document.addEventListener("feedback-widget:submitted", function () {
+  // The post's answer (HX-Trigger): the feedback is stored.
+  document.addEventListener("feedback-widget:submitted", function (event) {
+    awaitedStatus = event.detail.taskId;
     var open = document.getElementById("feedback-dialog");
     if (open && open.open) open.close();
+  });
+
+  document.addEventListener("htmx:load", function () {
+    if (awaitedStatus) focusStatus();
   });
 
   // --- The composer --------------------------------------------------------------------------
@@ -167,25 +186,17 @@
     if (event.target.value.trim()) form.requestSubmit();
   });
 
-  // --- htmx responses ------------------------------------------------------------------------
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var xhr = event.detail.xhr;
-    var taskId = xhr && xhr.getResponseHeader("X-Task-Id");
-    // The new turn may already have arrived over SSE; never show it twice.
-    if (taskId && document.getElementById("task-" + taskId)) event.detail.shouldSwap = false;
-  });
-
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (event.detail.successful && form && form.querySelector && form.querySelector("[data-retry]")) {
-      scrollToEnd();  // the retried turn was added at the end
-      return;
+  // --- Answers to the widget's posts ---------------------------------------------------------
+  // A post answers 204: what it changed reaches this page over the stream, like every other
+  // page of the chat. The answer only names an event (HX-Trigger) for this page's own UI.
+  document.addEventListener("feedback-widget:sent", function (event) {
+    var form = event.target;
+    if (form.id === "composer") {
+      form.reset();
+      showError(form, "");
+      form.elements["message"].focus();
     }
-    if (!event.detail.successful || !form || form.id !== "composer") return;
-    form.reset();
-    showError(form, "");
-    form.elements["message"].focus();
-    scrollToEnd();
+    scrollToEnd();  // the new turn goes at the end; once there, the stream keeps it in view
   });
 
   document.addEventListener("htmx:responseError", function (event) {
@@ -225,17 +236,7 @@
   }
 
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
-    var target = event.target;
-    rememberPosition(target, event.detail && event.detail.lastEventId);
-    if (target.id === "transcript") {
-      var template = document.createElement("template");
-      template.innerHTML = event.detail.data;
-      var turn = template.content.firstElementChild;
-      if (turn && turn.id && document.getElementById(turn.id)) { event.preventDefault(); return; }
-    } else if (target.getAttribute("data-state") === "submitted") {
-      event.preventDefault();  // submitted is final; keep focus and state where they are
-      return;
-    }
+    rememberPosition(event.target, event.detail && event.detail.lastEventId);
     // Follow the conversation only if the reader was already at the end of it.
     if (nearBottom()) window.setTimeout(scrollToEnd, 30);
   });

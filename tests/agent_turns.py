@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
-from app.events.domain import TaskFinished, TaskUpdated
-from app.events.snapshots import TaskView
+import httpx
+from bs4 import BeautifulSoup, Tag
+
+from app.transcripts.events import TaskFinished, TaskUpdated
+from app.transcripts.model import TaskView
 from tests.conftest import Harness
 
 HTMX = {"HX-Request": "true"}
@@ -24,12 +28,20 @@ async def new_chat(harness: Harness) -> str:
     return str(created.headers["location"]).rsplit("/", 1)[1]
 
 
+def started_turn(response: httpx.Response) -> str:
+    """The id of the turn an htmx post started: its answer is 204, naming the turn in the event
+    it triggers in the poster's page (the turn itself arrives over the chat's stream)."""
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    trigger = json.loads(response.headers["HX-Trigger"])
+    return str(trigger["feedback-widget:sent"]["taskId"])
+
+
 async def send(harness: Harness, session_id: str, text: str) -> str:
     response = await harness.client.post(
         f"/chat/{session_id}/messages", data={"message": text}, headers=HTMX
     )
-    assert response.status_code == 200, response.text
-    return str(response.headers["X-Task-Id"])
+    return started_turn(response)
 
 
 async def finished(harness: Harness, task_id: str, within: float = 60) -> TaskView:
@@ -72,9 +84,17 @@ async def stored_task(harness: Harness, session_id: str, task_id: str) -> dict[s
     raise AssertionError(f"task {task_id} is not in session {session_id}")
 
 
-async def stop(harness: Harness, session_id: str, task_id: str) -> str:
+async def stop(harness: Harness, session_id: str, task_id: str) -> None:
     response = await harness.client.post(
         f"/chat/{session_id}/tasks/{task_id}/stop", data={}, headers=HTMX
     )
+    assert (response.status_code, response.content) == (204, b""), response.text
+
+
+async def reply_on_page(harness: Harness, session_id: str, task_id: str) -> Tag:
+    """The turn's reply as the chat's page shows it."""
+    response = await harness.client.get(f"/chat/{session_id}")
     assert response.status_code == 200, response.text
-    return response.text
+    reply = BeautifulSoup(response.text, "html.parser").select_one(f"#reply-{task_id}")
+    assert reply is not None
+    return reply

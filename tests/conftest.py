@@ -14,10 +14,10 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import Connection, Executable
 from starlette.applications import Starlette
 
+from app.bus import DomainEvent
 from app.config import Settings, settings_from_mapping
 from app.db.engine import create_database, database_url
 from app.db.migrate import upgrade
-from app.events.domain import DomainEvent
 from app.main import create_app
 from app.web.state import Services
 from tests import support

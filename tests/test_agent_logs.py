@@ -21,7 +21,7 @@ async def test_a_failing_agent_url_keeps_its_credentials_out_of_the_log(
     url = f"http://agent:{password}@{host}/?key={key}&region=eu"
     harness = await make_harness(agent=agent("agui", url=url))
     session_id = await new_chat(harness)
-    with caplog.at_level(logging.WARNING, logger="app.transcripts.runner"):
+    with caplog.at_level(logging.WARNING, logger="app.agents.runner"):
         busy = await finished(harness, await send(harness, session_id, "are you busy?"))
 
     assert busy.error == "The agent is limiting requests; try again shortly."

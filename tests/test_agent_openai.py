@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from app.transcripts.runner import FLUSH_SECONDS
+from app.agents.runner import FLUSH_SECONDS
 from tests.agent_support import (
     LLAMA_API_KEY,
     LLAMA_MODEL_NAME,
@@ -94,7 +94,7 @@ async def test_a_wrong_api_key_fails_the_turn_with_a_message_and_logs_no_key(
     wrong_key = "wrong-" + uuid.uuid4().hex
     harness = await make_harness(agent=model_server(llama.url, api_key=wrong_key))
     session_id = await new_chat(harness)
-    with caplog.at_level(logging.WARNING, logger="app.transcripts.runner"):
+    with caplog.at_level(logging.WARNING, logger="app.agents.runner"):
         done = await finished(harness, await send(harness, session_id, "Hello"))
 
     assert done.status == "failed"

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from app.identity import DEV_SCOPES, Identity
 from app.transcripts import turns
 from tests.agent_support import AgentProcess
@@ -13,6 +11,7 @@ from tests.agent_turns import (
     finished,
     first_text,
     new_chat,
+    reply_on_page,
     send,
     stop,
     stored_task,
@@ -62,12 +61,12 @@ async def test_a2a_stop_cancels_the_remote_task(
     session_id = await new_chat(harness)
     task_id = await send(harness, session_id, "slow please")
     await first_text(harness, task_id)
-    html = await stop(harness, session_id, task_id)
+    await stop(harness, session_id, task_id)
 
-    reply = BeautifulSoup(html, "html.parser")
+    done = await finished(harness, task_id)
+    reply = await reply_on_page(harness, session_id, task_id)
     assert reply.select_one("[data-stopped]") is not None
     assert reply.select_one(".feedback") is None and reply.select_one("[data-stop]") is None
-    done = await finished(harness, task_id)
     assert done.status == "cancelled"
     assert done.response_text.startswith("part 0 ")
     await eventually(lambda: len(a2a_agent.seen()["cancelled"]) == 1)

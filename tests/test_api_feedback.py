@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from app.events.domain import FeedbackSubmitted
+from app.feedback.events import FeedbackSubmitted
 from tests.conftest import Harness, HarnessFactory
 
 

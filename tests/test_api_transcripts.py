@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from app.events.domain import TaskCreated, TaskFinished, TaskUpdated
+from bs4 import BeautifulSoup
+
+from app.transcripts.events import TaskCreated, TaskFinished, TaskUpdated
 from tests.conftest import Harness
 
 
@@ -135,3 +137,29 @@ async def test_bad_identifier_is_refused(harness: Harness) -> None:
     response = await harness.client.post("/api/v1/sessions", json={"id": "has space"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "id"]
+
+
+async def test_task_metadata_a_platform_pushes_never_passes_for_given_feedback(
+    harness: Harness,
+) -> None:
+    """Until feedback shown on a task was read from the feedback table, it was a copy kept in
+    the task's metadata: a platform pushing `{"feedback": {...}}` there locked the widget's
+    controls as if the user had rated the reply."""
+    session_id = await harness.new_session()
+    forged = {"type": "up", "text": None, "submitted": True, "id": "not-a-feedback"}
+    task_id = await harness.completed_task(session_id, metadata={"feedback": forged})
+
+    page = BeautifulSoup((await harness.client.get(f"/chat/{session_id}")).text, "html.parser")
+    controls = page.select_one(f"#controls-{task_id}")
+    assert controls is not None and controls["data-state"] == "open"
+    (listed,) = (await harness.client.get(f"/api/v1/sessions/{session_id}/tasks")).json()
+    assert listed["taskMetadata"]["feedback"] is None
+
+    liked = await harness.client.post(
+        "/api/v1/feedback",
+        json={"taskId": task_id, "sessionId": session_id, "feedbackType": "up"},
+    )
+    assert liked.status_code == 202, liked.text
+    (listed,) = (await harness.client.get(f"/api/v1/sessions/{session_id}/tasks")).json()
+    state = listed["taskMetadata"]["feedback"]
+    assert (state["type"], state["id"]) == ("up", liked.json()["id"])

@@ -12,9 +12,9 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.config.publishing import DataRetentionSettings
+from app.config.retention import DataRetentionSettings
 from app.db.models import ConsoleSession
-from app.db.retention import run_retention
+from app.retention import run_retention
 from tests.conftest import Harness, HarnessFactory
 from tests.console_support import (
     KEYS,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,76 @@ async def test_two_servers_racing_on_an_unmigrated_database_both_refuse(tmp_path
     assert [process.returncode for process in racing] == [2, 2]
     for _out, err in outcomes:
         assert b"run `feedback-widget migrate`" in err
+
+
+async def upgrade_moves_the_task_copy_of_feedback_onto_the_feedback_row(url: str) -> None:
+    """0009: what a task showed as given was a copy in its metadata; after, the feedback row
+    says it shows on its task (a rating, or the link answer the copy named), and the copy
+    (only ours: a platform's own `feedback` key stays) is gone."""
+    db = create_database(database_url(url))
+    answered = (
+        '{"feedback": {"type": null, "text": "Slow", "submitted": true, "id": "link",'
+        ' "key": "speed", "provided": true}, "tag": "x"}'
+    )
+    try:
+        await upgrade(db, "0008_console_sessions")
+        old = [
+            "INSERT INTO sessions (id, user_id, created_at, metadata) VALUES ('s', 'u', 0, '{}')",
+            *(
+                "INSERT INTO tasks (id, session_id, user_id, status, request_text, response_text,"
+                f" start_time, metadata) VALUES ('{task}', 's', 'u', 'completed', 'q', 'a', 0,"
+                f" '{metadata}')"
+                for task, metadata in (
+                    ("rated", "{}"),
+                    ("linked", answered),
+                    ("pushed", '{"feedback": "the platform copy"}'),
+                )
+            ),
+            *(
+                "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id, user_id,"
+                " key, exclusive, rating, weight, source, via, metadata, created_time)"
+                f" VALUES ('{row}', '{task}', 's', 'task', '{task}', 'u', '{key}', TRUE,"
+                f" {rating}, 1, 'customer', 'token', '{{}}', 0)"
+                for row, task, key, rating in (
+                    ("thumb", "rated", "thumbs", "'up'"),
+                    ("link", "linked", "speed", "NULL"),
+                    ("score", "pushed", "portkey", "NULL"),
+                )
+            ),
+        ]
+        await on_connection(db, lambda connection: run_statements(connection, old))
+        await upgrade(db)
+
+        def check(connection: Connection) -> None:
+            marks = dict(connection.execute(text("SELECT id, marks_task FROM feedback")).all())
+            assert {row: bool(value) for row, value in marks.items()} == {
+                "thumb": True,
+                "link": True,
+                "score": False,
+            }
+            metadata = dict(connection.execute(text("SELECT id, metadata FROM tasks")).all())
+            loaded = {
+                task: value if isinstance(value, dict) else json.loads(value)
+                for task, value in metadata.items()
+            }
+            assert loaded == {
+                "rated": {},
+                "linked": {"tag": "x"},
+                "pushed": {"feedback": "the platform copy"},
+            }
+
+        await on_connection(db, check)
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_moves_the_copied_feedback_state_on_sqlite(tmp_path: Path) -> None:
+    await upgrade_moves_the_task_copy_of_feedback_onto_the_feedback_row(
+        f"sqlite:///{tmp_path / 'old.db'}"
+    )
+
+
+@pytest.mark.postgres
+async def test_upgrade_moves_the_copied_feedback_state_on_postgres() -> None:
+    async with postgres_database() as url:
+        await upgrade_moves_the_task_copy_of_feedback_onto_the_feedback_row(url)

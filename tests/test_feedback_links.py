@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import update
 
 from app.db.models import FeedbackToken
-from app.events.domain import FeedbackSubmitted
+from app.feedback.events import FeedbackSubmitted
 from tests.conftest import Harness, HarnessFactory
 from tests.dialects import OPERATOR, dialect_options
 
@@ -54,8 +54,8 @@ async def test_a_link_takes_one_answer_then_409_and_marks_the_task(app: Harness)
     assert (await app.client.get(str(link["url"]))).json()["provided"] is True
     # Open pages hear of it: the event the SSE hub renders carries the task's new state.
     (event,) = [e for e in app.events if isinstance(e, FeedbackSubmitted)]
-    assert event.task is not None and event.task.feedback is not None
-    assert event.task.feedback["feedbackId"] == answer.json()["id"]
+    assert event.task is not None and event.task.id == task_id
+    assert event.feedback.marks_task and event.feedback.id == answer.json()["id"]
     # The widget shows it as given, like its own thumbs: Dislike pressed, both locked.
     page = BeautifulSoup((await app.client.get(f"/chat/{session_id}")).text, "html.parser")
     controls = page.select_one(f"#controls-{task_id}")
@@ -86,7 +86,7 @@ async def test_issuing_needs_feedback_write_and_a_known_task(app: Harness) -> No
     unknown = await app.client.post(
         "/api/v1/feedback/tokens", json={"task_id": "nope"}, headers=OPERATOR
     )
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_target")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "task_not_found")
     await task_with_link(app)
     too_long = await app.client.post(
         "/api/v1/feedback/tokens",

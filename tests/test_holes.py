@@ -9,7 +9,7 @@ import jwt
 import pytest
 from bs4 import BeautifulSoup
 
-from app.events.domain import FeedbackSubmitted
+from app.feedback.events import FeedbackSubmitted
 from tests.conftest import Harness, HarnessFactory
 from tests.dialects import OPERATOR, VOLT_PUBLIC, VOLT_SECRET, dialect_options
 
@@ -188,7 +188,7 @@ async def test_a_token_for_an_unseen_trace_attaches_when_the_task_arrives(
     assert (state["provided"], state["feedbackId"]) == (True, answer.json()["id"])
     # Open pages hear of it, after the task itself.
     events = [e for e in dialects.events if isinstance(e, FeedbackSubmitted)]
-    assert events[-1].task is not None and events[-1].task.feedback is not None
+    assert events[-1].task is not None and events[-1].feedback.marks_task
     page = BeautifulSoup((await dialects.client.get(f"/chat/{session_id}")).text, "html.parser")
     controls = page.select_one(f"#controls-{task_id}")
     assert controls is not None and controls["data-state"] == "submitted"

@@ -144,7 +144,7 @@ async def test_valid_token_works_for_page_htmx_and_api(app: Harness) -> None:
         data={"message": "hello"},
         headers={**bearer(value), "HX-Request": "true"},
     )
-    assert sent.status_code == 200
+    assert sent.status_code == 204
     mine = await app.client.get(f"/api/v1/sessions/{session_id}/tasks", headers=bearer(value))
     assert [task["request_text"] for task in mine.json()] == ["hello"]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tests.console_support import OPERATOR_KEY, console_config
 from tests.redis_support import RedisServer
@@ -37,8 +38,8 @@ def shared_config(
     prefix = f"fw-test-{uuid.uuid4().hex[:8]}"
     config = config_dict(
         database_url=postgres_url,
-        sse={"fanout_url": redis_url, "ping_seconds": 1},
-        rate_limits={"enabled": False, "key_prefix": prefix},
+        sse={"fanout_url": redis_url, "ping_seconds": 1, "key_prefix": prefix},
+        rate_limits={"enabled": False},
         **extra,
     )
     return write_config(tmp_path / f"{prefix}.yaml", config)
@@ -132,6 +133,50 @@ async def test_a_reconnect_to_another_instance_replays_exactly_what_was_missed(
     assert [e.event for e in replayed] == [f"feedback-{task_id}" for task_id in tasks[1:]]
     ids = [seen.id, *(e.id for e in replayed)]
     assert len(set(ids)) == 4 and all(re.fullmatch(r"\d+-\d+", i or "") for i in ids)
+
+
+async def test_live_updates_keep_to_their_own_key_prefix_not_the_budgets_one(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Two deployments on one Redis with their own `sse.key_prefix` and the same
+    `rate_limits.key_prefix` (one database here, so a session exists on both): neither hears
+    the other's writes, and a session's stream is `<sse.key_prefix>:live:<session>`."""
+    run = uuid.uuid4().hex[:8]
+    live = {name: f"fw-test-{run}-{name}" for name in "ab"}
+    configs = [
+        write_config(
+            tmp_path / f"{name}.yaml",
+            config_dict(
+                database_url=postgres_url,
+                sse={"fanout_url": REDIS_URL, "key_prefix": live[name]},
+                rate_limits={"enabled": False, "key_prefix": f"fw-test-{run}-budgets"},
+            ),
+        )
+        for name in "ab"
+    ]
+    first, second = (start_server(config, migrate=False) for config in configs)
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        async with (
+            httpx.AsyncClient(base_url=first.url, timeout=10) as a,
+            httpx.AsyncClient(base_url=second.url, timeout=10) as b,
+        ):
+            session_id = (await a.post("/api/v1/sessions", json={})).json()["id"]
+            tasks = await completed_tasks(a, session_id, 2)
+            async with a.stream("GET", f"/chat/{session_id}/events") as response:
+                stream = read_events(response)
+                await like(a, session_id, tasks[0])  # its own write
+                (heard,) = await events_until(stream, 1)
+                await like(b, session_id, tasks[1])  # the other deployment's
+                with pytest.raises(TimeoutError):
+                    await events_until(stream, 1, within=1)
+            assert heard.event == f"feedback-{tasks[0]}"
+            assert await redis.exists(f"{live['a']}:live:{session_id}")
+            assert await redis.keys(f"fw-test-{run}-budgets:live*") == []
+    finally:
+        await redis.aclose()
+        stop_server(first)
+        stop_server(second)
 
 
 async def test_two_instances_start_at_once_and_run_one_retention_pass(

@@ -96,7 +96,7 @@ def test_no_two_modules_differ_only_by_a_suffix() -> None:
 
 # Where SQL may be written: the store modules (`*/store.py`, `*/store/`), the database
 # package and the write path.
-SQL_MODULES = {"app.feedback.listing", "app.publishing.outbox", "app.events.transaction"}
+SQL_MODULES = {"app.feedback.listing", "app.publishing.outbox", "app.db.writer"}
 
 
 def writes_sql(name: str) -> bool:
@@ -126,3 +126,54 @@ def test_dialects_build_on_the_feedback_package_never_on_the_api() -> None:
         if name.startswith("app.compat")
     }
     assert {name: targets for name, targets in crossing.items() if targets} == {}
+
+
+# The layers, bottom up: a part of the app imports only from its own layer or those below.
+# ARCHITECTURE.md draws the same picture.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors", "clock", "bounds", "bus", "identity", "redaction", "boundary"),
+    ("config",),
+    ("db",),
+    ("transcripts",),
+    ("feedback",),
+    ("agents", "live", "publishing"),
+    ("web",),
+    ("api", "compat", "widget", "console", "link_answers"),
+    ("retention", "routes", "server", "protocols", "main", "cli", "__main__"),
+)
+LAYER_OF = {part: level for level, parts in enumerate(LAYERS) for part in parts}
+
+
+def part_of(module: str) -> str:
+    """The top-level package or module of the app a module belongs to."""
+    return module.split(".")[1] if module.count(".") else module
+
+
+def package_graph() -> dict[str, set[str]]:
+    parts: dict[str, set[str]] = {}
+    for name, targets in import_graph().items():
+        if name == "app":
+            continue
+        here = part_of(name)
+        parts.setdefault(here, set()).update(
+            part_of(target) for target in targets if target != "app" and part_of(target) != here
+        )
+    return parts
+
+
+def test_every_part_of_the_app_has_a_layer() -> None:
+    assert sorted(set(package_graph()) - set(LAYER_OF)) == []
+
+
+def test_there_is_no_cycle_between_packages() -> None:
+    assert find_cycle(package_graph()) is None
+
+
+def test_packages_depend_downward_only() -> None:
+    upward = {
+        (part, target)
+        for part, targets in package_graph().items()
+        for target in targets
+        if LAYER_OF[target] > LAYER_OF[part]
+    }
+    assert sorted(upward) == []

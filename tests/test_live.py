@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from app.live.hub import LiveHub, Subscriber
-from app.web.rendering import Partials
+from app.widget.partials import Partials
 from tests.conftest import Harness
 
 
@@ -36,7 +36,7 @@ async def test_sessions_nobody_opened_keep_nothing() -> None:
 
 async def test_superseding_events_replay_only_the_latest_state() -> None:
     live = hub()
-    cursor = live.cursor("a")
+    cursor = live.position("a")
     live.publish("a", "task-created", "turn")
     for text in ("H", "He", "Hello"):
         live.publish("a", "reply-t", text, supersedes=True)
@@ -46,12 +46,12 @@ async def test_superseding_events_replay_only_the_latest_state() -> None:
 
 async def test_reconnect_replays_what_was_missed() -> None:
     live = hub()
-    cursor = live.cursor("a")
+    cursor = live.position("a")
     live.publish("a", "e", "one")
     first = live.subscribe("a", cursor)
     assert drain(first) == ["one"]
     live.unsubscribe(first)
-    seen = live.cursor("a")
+    seen = live.position("a")
     live.publish("a", "e", "two")
     live.publish("b", "e", "elsewhere")
     live.publish("a", "e", "three")
@@ -67,7 +67,7 @@ async def test_unknown_or_foreign_ids_ask_for_a_resync(last_id: str) -> None:
 
 async def test_ids_older_than_the_buffer_ask_for_a_resync() -> None:
     live = hub(queue=64, buffer=4)
-    cursor = live.cursor("a")
+    cursor = live.position("a")
     for number in range(10):
         live.publish("a", "e", str(number))
     assert live.subscribe("a", cursor).resync is True
@@ -97,7 +97,7 @@ async def test_unsubscribe_and_sweep_leave_nothing_behind() -> None:
 
 async def test_a_swept_channel_cannot_pretend_nothing_was_missed() -> None:
     live = hub()
-    cursor = live.cursor("a")
+    cursor = live.position("a")
     live.publish("a", "e", "one")
     live.sweep(idle_seconds=0)
     assert live.subscribe("a", cursor).resync is True
@@ -117,6 +117,6 @@ async def test_unwatched_sessions_cost_no_rendering(
     session_id = await harness.new_session()
     await harness.completed_task(session_id)
     assert rendered == []  # pushed by an agent platform, open nowhere: nothing rendered
-    await harness.services.live.cursor(session_id)  # a page opens the session
+    await harness.services.live.position(session_id)  # a page opens the session
     await harness.completed_task(session_id)
     assert rendered == ["_task.html"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from bs4 import BeautifulSoup
@@ -165,16 +166,24 @@ async def test_message_form_without_javascript_redirects_back(harness: Harness) 
     assert response.headers["location"].endswith(f"/embed/{session_id}")
 
 
-async def test_htmx_message_post_returns_the_new_turn(harness: Harness) -> None:
+async def test_htmx_message_post_answers_204_naming_the_turn_it_started(
+    make_harness: HarnessFactory,
+) -> None:
+    """The turn reaches the page over the chat's stream (tests/test_sse.py), as it reaches every
+    other page: the answer carries no copy of it, only the event that resets the composer."""
+    harness = await make_harness(stream_seconds=30)
     session_id = await harness.new_session()
     response = await harness.client.post(
         f"/chat/{session_id}/messages",
         data={"message": "hi *there*"},
         headers={"HX-Request": "true"},
     )
-    turn = parse(response.text).select_one("li.turn")
-    assert turn["id"] == f"task-{response.headers['X-Task-Id']}"
-    assert turn.select_one(".user-text").text == "hi *there*"
+    assert (response.status_code, response.content) == (204, b"")
+    trigger = json.loads(response.headers["HX-Trigger"])
+    task_id = trigger["feedback-widget:sent"]["taskId"]
+    assert "X-Task-Id" not in response.headers and "HX-Retarget" not in response.headers
+    turn = (await chat_page(harness, session_id)).select_one(f'[id="task-{task_id}"]')
+    assert turn is not None and turn.select_one(".user-text").text == "hi *there*"
     assert turn.select_one("[data-status]")["data-status"] == "running"
 
 
@@ -186,19 +195,23 @@ async def test_empty_message_is_refused_with_a_message(harness: Harness) -> None
     assert (response.status_code, response.text) == (422, "Type a message before sending.")
 
 
-async def test_feedback_form_htmx_answer_is_the_submitted_controls(harness: Harness) -> None:
+async def test_feedback_form_htmx_answer_is_204_and_the_event_that_closes_the_dialog(
+    harness: Harness,
+) -> None:
+    """The locked controls reach the page over the stream only (tests/test_sse.py)."""
     session_id = await harness.new_session()
     task_id = await harness.completed_task(session_id)
     form = {"task_id": task_id, "rating": "up", "comment": "Clear and short"}
     response = await harness.client.post(
         f"/chat/{session_id}/feedback", data=form, headers={"HX-Request": "true"}
     )
-    assert response.status_code == 200
-    assert response.headers["HX-Retarget"] == f"#controls-{task_id}"
-    assert thumbs(parse(response.text), task_id) == [
-        ("Like", "true", True),
-        ("Dislike", "false", True),
-    ]
+    assert (response.status_code, response.content) == (204, b"")
+    assert json.loads(response.headers["HX-Trigger"]) == {
+        "feedback-widget:submitted": {"taskId": task_id, "rating": "up"}
+    }
+    assert "HX-Retarget" not in response.headers and "HX-Reswap" not in response.headers
+    page = await chat_page(harness, session_id)
+    assert thumbs(page, task_id) == [("Like", "true", True), ("Dislike", "false", True)]
     again = await harness.client.post(
         f"/chat/{session_id}/feedback", data=form, headers={"HX-Request": "true"}
     )
@@ -285,9 +298,9 @@ async def test_me_describes_the_credential(harness: Harness) -> None:
 @pytest.mark.parametrize(
     ("origin", "status"),
     [
-        (None, 200),  # not a browser, or a browser that sends no Origin on same-site posts
-        ("http://testserver", 200),
-        ("https://host.example", 200),  # an allowed embedding site
+        (None, 204),  # not a browser, or a browser that sends no Origin on same-site posts
+        ("http://testserver", 204),
+        ("https://host.example", 204),  # an allowed embedding site
         ("https://evil.example", 403),
         ("null", 403),
     ],

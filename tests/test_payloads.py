@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from app.config.publishing import DataRetentionSettings
-from app.db.retention import retention_loop
-from app.events.snapshots import FeedbackView
+from app.config.retention import DataRetentionSettings
+from app.feedback.model import FeedbackView
 from app.publishing.dispatcher import retry_delay
 from app.publishing.payloads import build_payload
+from app.retention import retention_loop
 from tests.support import eventually
 
 
@@ -20,7 +20,9 @@ def feedback() -> FeedbackView:
     return FeedbackView(
         id="f1", task_id="gone", session_id="s", user_id="u", agent_id=None, key="thumbs",
         rating="down", comment="meh", weight=1, source="customer", metadata={}, created_time=5,
-        score=0.0, via="widget", target_kind="task",
+        score=0.0, via="widget", target_kind="task", target_id="gone", exclusive=True,
+        label=None, organisation=None, prompt=None, environment=None, event_time=None,
+        model=None, prompt_version=None, reasons=(), marks_task=True,
     )  # fmt: skip
 
 
@@ -52,7 +54,7 @@ def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
 async def test_a_failing_retention_pass_is_logged_and_not_fatal(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import app.db.retention as retention
+    import app.retention as retention
 
     async def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("database went away")

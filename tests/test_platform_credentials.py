@@ -145,7 +145,7 @@ async def test_a_widget_token_is_not_agentsights_platform_credential(app: Harnes
         data={"task_id": second_task.json()["id"], "rating": "up"},
         headers={**bearer(mint("bob")), "HX-Request": "true"},
     )
-    assert widget_like.status_code == 200, widget_like.text
+    assert widget_like.status_code == 204, widget_like.text
     rows = await stored(app)
     assert sorted((row["user_id"], row["source"], row["via"]) for row in rows) == [
         ("bob", "customer", "api"),

@@ -62,7 +62,7 @@ async def test_messages_budget_applies_to_the_widget_form(make_harness: HarnessF
             f"/chat/{session_id}/messages", data={"message": "hi"}, headers={"HX-Request": "true"}
         )
         statuses.append(response.status_code)
-    assert statuses == [200, 200, 429]
+    assert statuses == [204, 204, 429]
     assert response.text.startswith("Too many requests")  # shown in the widget's error slot
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.config import settings_from_mapping
 from app.db.models import FeedbackReason
 from app.errors import ConfigError
-from app.events.domain import FeedbackSubmitted
+from app.feedback.events import FeedbackSubmitted
 from app.publishing.payloads import feedback_part
 from tests.conftest import Harness, HarnessFactory
 from tests.console_support import REASONS, console_app, rate
@@ -61,7 +61,7 @@ async def test_widget_reasons_reach_the_row_the_listing_and_the_event(
         data={**form, "reasons": ["Too long", "Incorrect"]},
         headers={"HX-Request": "true"},
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == 204, response.text
 
     (row,) = (await harness.client.get("/api/v1/feedback")).json()
     assert row["reasons"] == ["Incorrect", "Too long"]  # in the order offered

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Executable, event, func, insert, select
 
+from app.bus import EventBus
 from app.clock import now_ms
 from app.config import settings_from_mapping
-from app.config.publishing import DataRetentionSettings
+from app.config.retention import DataRetentionSettings
 from app.db.engine import SQLiteDatabase, create_database, database_url
 from app.db.models import ChatSession, Feedback, OutboxEvent, Task, TaskEvent
-from app.db.retention import DAY_MS, run_retention
-from app.events.bus import EventBus
-from app.events.transaction import Writer
+from app.db.writer import Writer
+from app.retention import DAY_MS, run_retention
 from tests.support import config_dict, run_cli, write_config
 
 NOW = now_ms()

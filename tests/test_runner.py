@@ -6,8 +6,10 @@ from contextlib import closing
 
 from sqlalchemy import select
 
+from app.bus import DomainEvent
 from app.db.models import TaskEvent
-from app.events.domain import DomainEvent, TaskCreated, TaskFinished, TaskUpdated
+from app.transcripts.events import TaskCreated, TaskFinished, TaskUpdated
+from tests.agent_turns import started_turn
 from tests.conftest import Harness, HarnessFactory
 
 
@@ -17,7 +19,7 @@ async def send(harness: Harness, text: str) -> tuple[str, str]:
     response = await harness.client.post(
         f"/chat/{session_id}/messages", data={"message": text}, headers={"HX-Request": "true"}
     )
-    return session_id, response.headers["X-Task-Id"]
+    return session_id, started_turn(response)
 
 
 async def finished(harness: Harness, task_id: str) -> TaskFinished:

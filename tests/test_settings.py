@@ -118,6 +118,24 @@ def test_unset_variable_without_default_names_variable_and_path() -> None:
             lambda d: d["apps"][0]["app_config"]["sse"].update(ping_seconds=0),
             "apps[0].app_config.sse.ping_seconds: Input should be greater than 0 (got 0)",
         ),
+        (
+            lambda d: d["apps"][0]["app_config"]["sse"].update(key_prefix=""),
+            "apps[0].app_config.sse.key_prefix: String should have at least 1 character (got '')",
+        ),
+        # keys several agent types share are declared once, with their bounds
+        (
+            lambda d: d["apps"][0]["app_config"].update(
+                agent={"type": "openai", "base_url": "http://x/v1", "model": "m", "name": ""}
+            ),
+            "apps[0].app_config.agent.name: String should have at least 1 character (got '')",
+        ),
+        (
+            lambda d: d["apps"][0]["app_config"].update(
+                agent={"type": "agui", "url": "http://x", "history_turns": 201}
+            ),
+            "apps[0].app_config.agent.history_turns: Input should be less than or equal to 200 "
+            "(got 201)",
+        ),
         (lambda d: d.update(apps=[]), "apps: exactly one app is required (got 0)"),
         (lambda d: d.pop("apps"), "apps: required key is missing"),
     ],

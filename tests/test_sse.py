@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -84,6 +85,63 @@ async def test_stream_carries_tasks_text_completion_and_feedback(client: httpx.A
     assert all(ids) and len(set(ids)) == 4
 
 
+async def events_until(
+    stream: AsyncIterator[Event | str], last: Callable[[Event], bool]
+) -> list[Event]:
+    """Every event up to and including the first that `last` accepts."""
+    found: list[Event] = []
+
+    async def collect() -> None:
+        async for item in stream:
+            if isinstance(item, Event):
+                found.append(item)
+                if last(item):
+                    return
+
+    await asyncio.wait_for(collect(), 10)
+    return found
+
+
+async def test_the_widgets_posts_reach_the_posting_page_once_over_the_stream(
+    client: httpx.AsyncClient,
+) -> None:
+    """One channel per update: an htmx post answers 204, and its change reaches every open page
+    of the chat, the poster's included, once over the stream. A turn pushed afterwards shows
+    that nothing else came in between."""
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    htmx = {"HX-Request": "true"}
+    marker = f"after-{session_id}"
+    async with client.stream("GET", f"/chat/{session_id}/events") as response:
+        stream = read_events(response)
+        sent = await client.post(
+            f"/chat/{session_id}/messages", data={"message": "Hi"}, headers=htmx
+        )
+        assert (sent.status_code, sent.content) == (204, b"")
+        task_id = json.loads(sent.headers["HX-Trigger"])["feedback-widget:sent"]["taskId"]
+        turn = await events_until(
+            stream, lambda e: e.event == f"reply-{task_id}" and "data-feedback-open" in e.data
+        )
+        rated = await client.post(
+            f"/chat/{session_id}/feedback", data={"task_id": task_id, "rating": "up"}, headers=htmx
+        )
+        assert (rated.status_code, rated.content) == (204, b"")
+        await client.post(
+            f"/api/v1/sessions/{session_id}/tasks", json={"id": marker, "request_text": "Next"}
+        )
+        rest = await events_until(stream, lambda e: f'id="task-{marker}"' in e.data)
+
+    names = [e.event for e in turn + rest]
+    assert names.count("task-created") == 2 and names[0] == names[-1] == "task-created"
+    new_turn = BeautifulSoup(turn[0].data, "html.parser").select_one("li.turn")
+    assert new_turn is not None and new_turn["id"] == f"task-{task_id}"
+    # If the page already shows the turn (rendered after it was stored), it keeps its own.
+    assert new_turn.has_attr("hx-preserve")
+    assert set(names[1:-1]) == {f"reply-{task_id}", f"feedback-{task_id}"}
+    (controls,) = [e for e in rest if e.event == f"feedback-{task_id}"]
+    status = BeautifulSoup(controls.data, "html.parser").select_one('[role="status"]')
+    assert status is not None and status.text == "Feedback submitted"
+
+
 async def test_reconnect_with_last_event_id_replays_missed_events(
     client: httpx.AsyncClient,
 ) -> None:
@@ -116,9 +174,10 @@ async def test_unknown_last_event_id_resyncs_the_whole_transcript(
     async with client.stream("GET", f"/chat/{session_id}/events", headers=headers) as response:
         (event,) = await next_events(read_events(response), 1)
     assert event.event == "transcript"
-    assert [li["id"] for li in BeautifulSoup(event.data, "html.parser").select("li.turn")] == [
-        "task-only"
-    ]
+    turns = BeautifulSoup(event.data, "html.parser").select("li.turn")
+    assert [li["id"] for li in turns] == ["task-only"]
+    # The whole transcript replaces the page's: its turns replace theirs, none is kept.
+    assert not turns[0].has_attr("hx-preserve")
 
 
 async def test_pings_arrive_at_the_configured_interval(client: httpx.AsyncClient) -> None:

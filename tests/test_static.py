@@ -29,3 +29,26 @@ async def test_pages_load_the_vendored_scripts(harness: Harness) -> None:
         response = await harness.client.get(src)
         assert response.status_code == 200, src
         assert "javascript" in response.headers["content-type"]
+
+
+async def test_every_page_names_files_the_static_route_serves(harness: Harness) -> None:
+    session_id = await harness.new_session()
+    named: set[str] = set()
+    for path in ("/", f"/chat/{session_id}", f"/embed/{session_id}", "/demo/host", "/admin/login"):
+        page = (await harness.client.get(path)).text
+        named |= set(re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', page))
+    assert {"/static/widget.css", "/static/console.css", "/static/widget.js"} <= named
+    for url in named:
+        response = await harness.client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_templates_name_static_files_only_through_static_url() -> None:
+    """One function makes every static URL (where content hashes can go in later)."""
+    hard_coded = [
+        f"{template.relative_to(ROOT)}:{number}"
+        for template in (ROOT / "templates").rglob("*.html")
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1)
+        if "/static/" in line
+    ]
+    assert hard_coded == []

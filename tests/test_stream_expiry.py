@@ -118,3 +118,23 @@ async def test_the_console_stream_ends_when_the_operator_session_does(
         assert ends - 0.1 <= arrived <= ends + 1.5, (arrived, ends)
         again = await client.get("/admin/events", headers={"Accept": "text/event-stream"})
         assert again.status_code == 401
+
+
+async def test_signing_out_ends_the_operators_open_stream(server: ServerProcess) -> None:
+    """Signing out ends the session for every request at once; an operators' stream already
+    open when it happens notices at its next write (checked at most every ping interval)."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+        signed_in = await client.post("/admin/login", data={"api_key": OPERATOR_KEY})
+        assert signed_in.status_code == 303
+        cookies = dict(client.cookies)
+        async with (
+            httpx.AsyncClient(base_url=server.url, timeout=10, cookies=cookies) as watcher,
+            watcher.stream("GET", "/admin/events") as response,
+        ):
+            assert response.status_code == 200
+            signed_out = await client.post("/admin/logout")
+            assert signed_out.status_code == 303
+            started = time.time()
+            seen = await events_until_end(response, within=3)
+        assert [event.event for _at, event in seen] == ["auth-expired"]
+        assert seen[0][0] - started < 1.5  # within about one ping interval (0.5 s)

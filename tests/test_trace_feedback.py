@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.events.domain import FeedbackSubmitted, TaskFinished
+from app.feedback.events import FeedbackSubmitted
+from app.transcripts.events import TaskFinished
 from tests.conftest import Harness, HarnessFactory
 from tests.dialects import OPERATOR, TRODO_SITE, VOLT_PUBLIC, VOLT_SECRET, dialect_options
 
@@ -116,7 +117,7 @@ async def test_feedback_waits_on_its_trace_while_the_task_runs(app: Harness) -> 
     state = await task_feedback(app, session_id)
     assert (state["provided"], state["feedbackId"], state["type"]) == (True, feedback_id, "up")
     (event,) = announced(app, feedback_id)
-    assert event.task is not None and event.task.feedback is not None
+    assert event.task is not None and event.feedback.marks_task
     # Pages hear the task complete first, then the feedback on it.
     finished = next(e for e in app.events if isinstance(e, TaskFinished))
     assert app.events.index(finished) < app.events.index(event)

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.db.engine import SQLiteDatabase
-from app.db.models import Task
+from app.db.models import Feedback, Task
+from app.db.writer import Transaction
 from app.errors import APIError
-from app.events.domain import TaskCreated
-from app.events.snapshots import SessionView
-from app.events.transaction import Transaction
 from app.transcripts import store
+from app.transcripts.events import TaskCreated
+from app.transcripts.model import NewTask, SessionView
 from tests.conftest import Harness, HarnessFactory
 
 
@@ -41,7 +41,7 @@ async def chat(harness: Harness) -> SessionView:
 
 def new_task(chat: SessionView, task_id: str, *, fail_after: bool = False) -> Any:
     def unit(tx: Transaction) -> str:
-        store.create_task(tx, chat=chat, task_id=task_id, request_text="q")
+        store.create_task(tx, chat=chat, new=NewTask(id=task_id, request_text="q"))
         if fail_after:
             raise APIError(409, "refused", "This unit changes its mind after writing.")
         return task_id
@@ -93,8 +93,8 @@ async def test_fifty_concurrent_thumbs_are_decided_by_the_unique_index(harness: 
     codes = await asyncio.gather(*(submit(n) for n in range(50)))
     assert sorted(codes) == [202] + [409] * 49
     assert len(inserts) == 50
-    count = await harness.rows(select(func.count()).select_from(Task).where(Task.id == task_id))
-    assert count == [(1,)]
+    stored = select(func.count()).select_from(Feedback).where(Feedback.task_id == task_id)
+    assert await harness.rows(stored) == [(1,)]
     listed = await harness.client.get("/api/v1/feedback", params={"task_id": task_id})
     assert listed.headers["X-Total-Count"] == "1"
 

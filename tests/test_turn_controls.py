@@ -10,7 +10,16 @@ from bs4 import BeautifulSoup
 
 from app.identity import DEV_SCOPES, Identity
 from app.transcripts import turns
-from tests.agent_turns import HTMX, finished, first_text, new_chat, send, stop
+from tests.agent_turns import (
+    HTMX,
+    finished,
+    first_text,
+    new_chat,
+    reply_on_page,
+    send,
+    started_turn,
+    stop,
+)
 from tests.conftest import Harness, HarnessFactory
 
 SECRET = "t" * 48
@@ -70,7 +79,8 @@ async def test_stop_keeps_the_text_so_far_and_offers_retry_not_feedback(
     assert refused.status_code == 409
     # A second stop changes nothing.
     again = await harness.client.post(f"/chat/{session_id}/tasks/{task_id}/stop", headers=HTMX)
-    assert again.status_code == 200 and soup(again.text).select_one("[data-stopped]")
+    assert again.status_code == 204
+    assert (await reply_on_page(harness, session_id, task_id))["data-status"] == "cancelled"
 
 
 async def test_retry_sends_the_same_message_again_as_a_new_turn(
@@ -86,11 +96,12 @@ async def test_retry_sends_the_same_message_again_as_a_new_turn(
     response = await harness.client.post(
         f"/chat/{session_id}/tasks/{failed_id}/retry", data={}, headers=HTMX
     )
-    assert response.status_code == 200, response.text
-    new_id = response.headers["X-Task-Id"]
+    new_id = started_turn(response)
     assert new_id != failed_id
-    assert soup(response.text).select_one(f"#task-{new_id} .user-text").get_text() == "/fail now"  # type: ignore[union-attr]
     assert (await finished(harness, new_id)).request_text == "/fail now"
+    turns_shown = (await page(harness, session_id)).select("li.turn")
+    assert [turn["id"] for turn in turns_shown] == [f"task-{failed_id}", f"task-{new_id}"]
+    assert turns_shown[1].select_one(".user-text").get_text() == "/fail now"  # type: ignore[union-attr]
 
     # Only turns that did not complete are retried.
     ok_id = await send(harness, session_id, "fine")
@@ -131,9 +142,9 @@ async def test_a_stop_with_no_job_here_is_recorded(make_harness: HarnessFactory)
         history_turns=0,
         topic="agent/x/request",
     )
-    html = await stop(harness, session_id, task.id)
-    assert soup(html).select_one("[data-stopped]") is not None
+    await stop(harness, session_id, task.id)
     assert (await finished(harness, task.id)).status == "cancelled"
+    assert (await reply_on_page(harness, session_id, task.id)).select_one("[data-stopped]")
 
 
 async def test_pushed_turns_and_other_peoples_turns_cannot_be_stopped_or_retried(

@@ -18,7 +18,7 @@ from app.transcripts.access import task_not_found
 from app.transcripts.store import get_task
 from app.web.credentials import current_identity
 from app.web.parsing import json_body, parse_instant, query_params
-from app.web.responses import JSONResponse, feedback_download
+from app.web.responses import JSONResponse, download
 from app.web.state import services
 
 
@@ -37,7 +37,7 @@ async def submit_feedback(request: Request) -> Response:
     svc = services(request)
     identity = current_identity(request)
     body = await json_body(request, FeedbackIn)
-    submission = thumbs(
+    new = thumbs(
         identity,
         task_id=body.task_id,
         session_id=body.session_id,
@@ -48,7 +48,7 @@ async def submit_feedback(request: Request) -> Response:
         reasons=body.reasons,
         offered=svc.config.feedback_reasons,
     )
-    (stored,) = await submit(svc.writer, svc.feedback, submission)
+    (stored,) = await submit(svc.writer, svc.feedback, new)
     return JSONResponse({"status": "feedback received", "id": stored.feedback.id}, 202)
 
 
@@ -130,7 +130,7 @@ async def export_feedback(request: Request) -> Response:
     where = await svc.db.read(
         lambda conn: _readable_filter(conn, identity, query, start_ms, end_ms)
     )
-    return feedback_download(svc.db.read, where, fmt)
+    return download(export.export_file(svc.db.read, where, fmt))
 
 
 async def feedback_summary(request: Request) -> Response:

@@ -15,7 +15,7 @@ from app.bounds import (
     MAX_PAGE_SIZE,
     MAX_TRANSCRIPT_PAGE,
 )
-from app.config.console import MAX_REASONS, REASON_MAX_CHARS
+from app.config.feedback import MAX_REASONS, REASON_MAX_CHARS
 
 Identifier = Annotated[
     str,

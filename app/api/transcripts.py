@@ -8,9 +8,11 @@ from starlette.responses import Response
 
 from app.api.schemas import SessionIn, TaskEventIn, TaskIn, TaskPatch, TranscriptQuery
 from app.errors import invalid_query
-from app.events.snapshots import TaskView
+from app.feedback.model import FeedbackView
+from app.feedback.store.rows import shown_on_tasks
 from app.transcripts import service
 from app.transcripts.access import owned_session, task_not_found
+from app.transcripts.model import NewTask, TaskChange, TaskView
 from app.transcripts.store import get_task, list_tasks, task_window
 from app.web.credentials import current_identity
 from app.web.parsing import json_body, query_params
@@ -38,7 +40,7 @@ async def create_task(request: Request) -> Response:
         services(request).writer,
         current_identity(request),
         session_id=request.path_params["session_id"],
-        new=service.NewTask(**body.model_dump()),
+        new=NewTask(**body.model_dump()),
     )
     return JSONResponse(task.to_json(), status_code=201)
 
@@ -49,7 +51,7 @@ async def update_task(request: Request) -> Response:
         services(request).writer,
         current_identity(request),
         task_id=request.path_params["task_id"],
-        change=service.TaskChange(**body.model_dump()),
+        change=TaskChange(**body.model_dump()),
     )
     return JSONResponse(task.to_json())
 
@@ -78,20 +80,28 @@ async def list_session_tasks(request: Request) -> Response:
     if query.limit is None and query.before is not None:
         raise invalid_query("limit", "Send a limit with before.")
 
-    def read(conn: Connection) -> tuple[list[TaskView], bool]:
+    def read(conn: Connection) -> tuple[list[TaskView], bool, dict[str, FeedbackView]]:
         owned_session(conn, identity, session_id)
         if query.limit is None:
-            return list_tasks(conn, session_id=session_id), False
-        anchor = None
-        if query.before is not None:
-            anchor = get_task(conn, query.before)
-            if anchor is None or anchor.session_id != session_id:
-                raise task_not_found(query.before)
-        return task_window(conn, session_id=session_id, limit=query.limit, before=anchor)
+            tasks, has_earlier = list_tasks(conn, session_id=session_id), False
+        else:
+            anchor = None
+            if query.before is not None:
+                anchor = get_task(conn, query.before)
+                if anchor is None or anchor.session_id != session_id:
+                    raise task_not_found(query.before)
+            tasks, has_earlier = task_window(
+                conn, session_id=session_id, limit=query.limit, before=anchor
+            )
+        return tasks, has_earlier, shown_on_tasks(conn, (task.id for task in tasks))
 
-    tasks, has_earlier = await services(request).db.read(read)
+    tasks, has_earlier, shown = await services(request).db.read(read)
     headers = {}
     if has_earlier and tasks:
         earlier = request.url.include_query_params(limit=query.limit, before=tasks[0].id)
         headers["Link"] = f'<{earlier}>; rel="prev"'
-    return JSONResponse([task.to_json() for task in tasks], headers=headers)
+    body = []
+    for task in tasks:
+        given = shown.get(task.id)
+        body.append(task.to_json(given.provided_state() if given is not None else None))
+    return JSONResponse(body, headers=headers)

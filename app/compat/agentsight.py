@@ -18,15 +18,19 @@ from starlette.responses import Response
 
 from app.compat.common import dialect_settings, object_or_empty, unauthorized
 from app.errors import APIError, bad_request, not_found
-from app.events.snapshots import FeedbackView
-from app.feedback.rules import SENTIMENT
-from app.feedback.service import Submission, UnknownTarget, submit
+from app.feedback.model import FeedbackView, NewFeedback, Rating, UnknownTarget
+from app.feedback.rules import SENTIMENT, comment_of
+from app.feedback.service import submit
 from app.web.credentials import matches_any, platform_key
 from app.web.parsing import read_json
 from app.web.responses import JSONResponse
 from app.web.state import services
 
-SENTIMENTS = {"positive": (1, "up"), "neutral": (0, None), "negative": (-1, "down")}
+SENTIMENTS: dict[str, tuple[int, Rating | None]] = {
+    "positive": (1, "up"),
+    "neutral": (0, None),
+    "negative": (-1, "down"),
+}
 
 
 REFUSED = (
@@ -67,14 +71,14 @@ def _reference(body: dict[str, Any], text_field: str, id_field: str) -> str:
     return str(value).strip()
 
 
-def _submission(
+def _feedback(
     body: dict[str, Any],
     source: str,
     *,
     task_ref: str | None = None,
     session_ref: str | None = None,
     unknown_target: UnknownTarget,
-) -> Submission:
+) -> NewFeedback:
     sentiment = body.get("sentiment")
     if not isinstance(sentiment, str) or sentiment not in SENTIMENTS:
         raise bad_request("sentiment must be positive, neutral or negative.", "sentiment")
@@ -83,7 +87,7 @@ def _submission(
     for extra in ("topic", "reason", "environment"):
         if body.get(extra) is not None:
             metadata = {**metadata, extra: body[extra]}
-    return Submission(
+    return NewFeedback(
         via="agentsight",
         source=source,
         key=SENTIMENT.name,
@@ -91,7 +95,7 @@ def _submission(
         score=score,
         label=sentiment,
         rating=rating,
-        comment=body.get("comment") or None,
+        comment=comment_of(body.get("comment") or None),
         metadata=metadata,
         task_ref=task_ref,
         session_ref=session_ref,
@@ -99,9 +103,9 @@ def _submission(
     )
 
 
-async def _store(request: Request, submission: Submission) -> FeedbackView:
+async def _store(request: Request, new: NewFeedback) -> FeedbackView:
     svc = services(request)
-    (stored,) = await submit(svc.writer, svc.feedback, submission)
+    (stored,) = await submit(svc.writer, svc.feedback, new)
     return stored.feedback
 
 
@@ -129,10 +133,8 @@ async def conversation_feedback(request: Request) -> Response:
     source = _source(request)
     body = await _object(request)
     conversation = _reference(body, "conversation_id", "conversation")
-    submission = _submission(
-        body, source, session_ref=conversation, unknown_target=_unknown_conversation
-    )
-    stored = await _store(request, submission)
+    new = _feedback(body, source, session_ref=conversation, unknown_target=_unknown_conversation)
+    stored = await _store(request, new)
     return JSONResponse(_row(stored, conversation_id=stored.session_id), status_code=201)
 
 
@@ -143,17 +145,17 @@ async def feedbacks(request: Request) -> Response:
     kind = body.get("kind")
     if kind == "conversation":
         conversation = _reference(body, "conversation_id", "conversation")
-        submission = _submission(
+        new = _feedback(
             body, source, session_ref=conversation, unknown_target=_unknown_conversation
         )
-        stored = await _store(request, submission)
+        stored = await _store(request, new)
         return JSONResponse(
             _row(stored, kind=kind, conversation_id=stored.session_id), status_code=201
         )
     if kind == "message":
         message = _reference(body, "message_id", "message")
-        submission = _submission(body, source, task_ref=message, unknown_target=_unknown_message)
-        stored = await _store(request, submission)
+        new = _feedback(body, source, task_ref=message, unknown_target=_unknown_message)
+        stored = await _store(request, new)
         return JSONResponse(_row(stored, kind=kind, message=message), status_code=201)
     if kind == "agent":
         raise bad_request(

@@ -16,11 +16,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.boundary import Loc, check_json
 from app.compat.common import dialect_settings, unauthorized
 from app.errors import APIError, bad_request, not_found
+from app.feedback.model import NewFeedback
 from app.feedback.rules import PORTKEY
-from app.feedback.service import Submission, revise, submit
-from app.web.boundary import Loc, check_json
+from app.feedback.service import revise, submit
 from app.web.credentials import matches_any
 from app.web.parsing import read_json
 from app.web.responses import JSONResponse
@@ -82,7 +83,7 @@ def _unknown_trace(reference: str) -> APIError:
     return not_found(f"No request with trace_id '{reference}' is known here.", "unknown_target")
 
 
-def _submission(item: Any, where: str, loc: Loc) -> Submission:
+def _feedback(item: Any, where: str, loc: Loc) -> NewFeedback:
     if not isinstance(item, dict):
         raise bad_request(f"{where}each feedback must be an object.")
     trace_id = item.get("trace_id")
@@ -92,7 +93,7 @@ def _submission(item: Any, where: str, loc: Loc) -> Submission:
         raise bad_request(f"{where}value is required.", "value")
     metadata = _metadata(item.get("metadata"), where, loc)
     comment = metadata.get("comment") if isinstance(metadata.get("comment"), str) else None
-    return Submission(
+    return NewFeedback(
         via="portkey",
         source="customer",
         key=PORTKEY.name,
@@ -121,15 +122,13 @@ async def create(request: Request) -> Response:
     if not items or len(items) > MAX_BULK:
         raise bad_request(f"Send between 1 and {MAX_BULK} feedback objects.")
     bulk = isinstance(body, list)
-    submissions = [
-        _submission(item, f"feedbacks[{n}]: ", ["body", n])
-        if bulk
-        else _submission(item, "", ["body"])
+    feedback = [
+        _feedback(item, f"feedbacks[{n}]: ", ["body", n]) if bulk else _feedback(item, "", ["body"])
         for n, item in enumerate(items)
     ]
     svc = services(request)
     # One unit of work: a bulk request is stored all or nothing.
-    stored = await submit(svc.writer, svc.feedback, *submissions)
+    stored = await submit(svc.writer, svc.feedback, *feedback)
     return _answer("Feedback created successfully", [one.feedback.id for one in stored])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
+from app import link_answers
 from app.compat import agentsight, portkey, trodo, voltagent
 from app.web.middleware.boundary import CleanInput
 from app.web.middleware.rules import PUBLIC, spends
@@ -69,13 +70,13 @@ def compat_mount() -> Mount:
                     Route("/feedback", voltagent.create_feedback, methods=["POST"]),
                     Route(
                         "/feedback/ingest/{token}",
-                        voltagent.ingest,
+                        link_answers.ingest,
                         methods=["POST", "OPTIONS"],
                         middleware=[PUBLIC, spends("feedback")],
                     ),
                     Route(
                         "/feedback/ingest/{token}",
-                        voltagent.link_state,
+                        link_answers.link_state,
                         methods=["GET"],
                         middleware=[PUBLIC],
                     ),

@@ -27,8 +27,9 @@ from app.compat.common import (
     unauthorized,
 )
 from app.errors import APIError, bad_request
-from app.feedback.rules import TRODO
-from app.feedback.service import Submission, submit
+from app.feedback.model import NewFeedback, Rating
+from app.feedback.rules import TRODO, comment_of, score_of
+from app.feedback.service import submit
 from app.transcripts.service import RunRecord, record_run
 from app.web.credentials import matches_any
 from app.web.parsing import read_json
@@ -36,7 +37,7 @@ from app.web.responses import JSONResponse
 from app.web.state import Services, services
 
 log = logging.getLogger(__name__)
-SATISFACTION = {"positive": "up", "negative": "down"}
+SATISFACTION: dict[str, Rating] = {"positive": "up", "negative": "down"}
 
 # --- Run items: a finished agent run becomes (or updates) one of our tasks ---------------------
 
@@ -132,23 +133,23 @@ async def _body(request: Request) -> Any:
     return await read_json(request, raw)
 
 
-def _feedback_submission(run_id: Any, feedback: dict[str, Any]) -> Submission:
+def _feedback(run_id: Any, feedback: dict[str, Any]) -> NewFeedback:
     satisfaction = feedback.get("satisfaction")
     if satisfaction is not None and (
         not isinstance(satisfaction, str) or satisfaction not in SATISFACTION
     ):
         raise bad_request("satisfaction must be 'positive', 'negative' or null.", "satisfaction")
-    return Submission(
+    return NewFeedback(
         via="trodo",
         source="customer",
         key=TRODO.name,
         proposed_key=TRODO,
         task_ref=text_or_none(run_id, "run_id") or "",
         user_id=text_or_none(feedback.get("distinct_id"), "distinct_id"),
-        score=feedback.get("rating"),
+        score=score_of(feedback.get("rating"), "rating"),
         label=satisfaction,
         rating=SATISFACTION.get(satisfaction) if satisfaction else None,
-        comment=feedback.get("comment"),
+        comment=comment_of(feedback.get("comment")),
         metadata=object_or_empty(feedback.get("attributes"), "attributes"),
     )
 
@@ -161,8 +162,8 @@ async def _item(svc: Services, item: Any) -> dict[str, Any]:
             task_id = await record_run(svc.writer, run_record(item["run"], item.get("spans")))
             return {"status": 200, "task_id": task_id}
         if isinstance(item.get("feedback"), dict):
-            submission = _feedback_submission(item.get("run_id"), item["feedback"])
-            (stored,) = await submit(svc.writer, svc.feedback, submission)
+            new = _feedback(item.get("run_id"), item["feedback"])
+            (stored,) = await submit(svc.writer, svc.feedback, new)
             return {"status": 201, "id": stored.feedback.id}
         if "spans" in item:
             return {"status": 200}  # traces are not ours to keep
@@ -193,8 +194,8 @@ async def run_feedback(request: Request) -> Response:
     if not isinstance(feedback, dict):
         raise bad_request("The body must be a feedback object.")
     svc = services(request)
-    submission = _feedback_submission(request.path_params["run_id"], feedback)
-    (stored,) = await submit(svc.writer, svc.feedback, submission)
+    new = _feedback(request.path_params["run_id"], feedback)
+    (stored,) = await submit(svc.writer, svc.feedback, new)
     return JSONResponse({"status": 201, "id": stored.feedback.id}, status_code=201)
 
 
@@ -219,7 +220,7 @@ async def track_agent(request: Request) -> Response:
     known = {"event_type", "agent_id", "conversation_id", "message_id", "distinct_id", "timestamp",
              "feedback", "satisfaction", "rating", "comment"}  # fmt: skip
     extras = {name: value for name, value in body.items() if name not in known}
-    submission = _feedback_submission(
+    new = _feedback(
         body.get("message_id"),
         {
             "satisfaction": satisfaction,
@@ -235,5 +236,5 @@ async def track_agent(request: Request) -> Response:
     )
     when = event_time(body.get("timestamp"), "timestamp")
     svc = services(request)
-    (stored,) = await submit(svc.writer, svc.feedback, replace(submission, event_time=when))
+    (stored,) = await submit(svc.writer, svc.feedback, replace(new, event_time=when))
     return JSONResponse({"status": "ok", "id": stored.feedback.id}, status_code=200)

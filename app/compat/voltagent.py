@@ -25,15 +25,12 @@ from app.compat.common import (
 from app.config.feedback import FeedbackKeySettings
 from app.errors import bad_request
 from app.feedback.links import (
-    answer_json,
-    describe_link,
     expiry,
     issue_link,
-    read_answer,
-    redeem_link,
 )
-from app.feedback.rules import SOURCE_TYPES, spec_from_config
-from app.feedback.service import Submission, submit, unknown_task
+from app.feedback.model import NewFeedback, unknown_task
+from app.feedback.rules import SOURCE_TYPES, comment_of, score_of, spec_from_config
+from app.feedback.service import submit
 from app.web.credentials import matches_any
 from app.web.parsing import public_base, read_json
 from app.web.responses import JSONResponse
@@ -157,15 +154,15 @@ async def create_feedback(request: Request) -> Response:
     (stored,) = await submit(
         svc.writer,
         svc.feedback,
-        Submission(
+        NewFeedback(
             via="voltagent",
             source=_source(body, "platform"),
             key=key,
             proposed_key=proposed,
             task_ref=trace_id,
-            score=body.get("score"),
+            score=score_of(body.get("score")),
             label=value if isinstance(value, str) and len(value) <= 255 else None,
-            comment=body.get("comment"),
+            comment=comment_of(body.get("comment")),
             metadata=metadata,
             event_time=event_time(body.get("created_at"), "created_at"),
             feedback_id=feedback_id,
@@ -187,19 +184,6 @@ async def create_feedback(request: Request) -> Response:
         },
         status_code=201,
     )
-
-
-async def link_state(request: Request) -> Response:
-    """A VoltAgent link's state: what it asks for, and whether it was answered."""
-    return JSONResponse(await describe_link(services(request).db, request.path_params["token"]))
-
-
-async def ingest(request: Request) -> Response:
-    """The browser's answer to a VoltAgent link: no credential, any origin."""
-    answer = read_answer(await read_json(request))
-    svc = services(request)
-    stored = await redeem_link(svc.writer, svc.feedback, request.path_params["token"], answer)
-    return JSONResponse(answer_json(stored), status_code=201)
 
 
 async def otel(request: Request) -> Response:

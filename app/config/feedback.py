@@ -19,19 +19,24 @@ AGENTSIGHT_KEY = re.compile(r"^ags_[a-f0-9]{32}_[a-f0-9]{6}$", re.IGNORECASE)
 
 class CategorySettings(Frozen):
     value: float = Field(description="The score a choice stores.")
-    label: str = Field(min_length=1, max_length=255, description="What the choice is called.")
+    label: str = Field(min_length=1, max_length=255, description="Its name, stored as the label.")
 
 
 class FeedbackKeySettings(Frozen):
-    name: str = Field(description="The key, e.g. `accuracy`.")
-    type: KeyType = Field(description="boolean, numeric, continuous, categorical or freeform.")
-    min: float | None = Field(None, description="Lowest score (numeric and continuous).")
-    max: float | None = Field(None, description="Highest score (numeric and continuous).")
+    name: str = Field(
+        description="The key, e.g. `accuracy`.",
+        json_schema_extra={"doc_type": f"1..{KEY_MAX_CHARS} of letters, digits, `_ . : -`"},
+    )
+    type: KeyType = Field(description="What its values look like.")
+    min: float | None = Field(None, description="Lowest score (numeric, continuous).")
+    max: float | None = Field(None, description="Highest score (numeric, continuous).")
     categories: tuple[CategorySettings, ...] = Field(
         (), description="The choices of a categorical key."
     )
     one_per_target: bool = Field(
-        True, description="Refuse a second submission of this key for the same task or session."
+        True,
+        description="Refuse a second submission of this key for the same task or session (a "
+        "database constraint).",
     )
 
     @field_validator("name")
@@ -65,13 +70,17 @@ class FeedbackKeySettings(Frozen):
 
 class TrodoSettings(Frozen):
     site_ids: tuple[str, ...] = Field(
-        min_length=1, description="Accepted `X-Trodo-Site-Id` values; use `${VAR}`."
+        min_length=1,
+        description='Accepted `X-Trodo-Site-Id` values, e.g. `["${TRODO_SITE_ID}"]`.',
     )
 
 
 class AgentSightSettings(Frozen):
     api_keys: tuple[str, ...] = Field(
-        min_length=1, description="Accepted `Api-Key` values (`ags_<32 hex>_<6 hex>`)."
+        min_length=1,
+        description="Accepted `Authorization: Api-Key …` values (the SDK refuses other formats "
+        "before sending).",
+        json_schema_extra={"doc_type": "list of `ags_<32 hex>_<6 hex>`"},
     )
     agent_id: int = Field(1, ge=1, description="The agent id `GET /api/me/` reports.")
 
@@ -91,27 +100,65 @@ class PortkeySettings(Frozen):
 
 
 class VoltAgentKeyPair(Frozen):
-    public_key: str = Field(pattern=r"^pk_", description="`X-Public-Key`, starting `pk_`.")
-    secret_key: str = Field(pattern=r"^sk_", description="`X-Secret-Key`, starting `sk_`.")
+    public_key: str = Field(pattern=r"^pk_", description="The public key.")
+    secret_key: str = Field(
+        pattern=r"^sk_", description="The secret key; keep it in the environment with `${VAR}`."
+    )
 
 
 class VoltAgentSettings(Frozen):
     key_pairs: tuple[VoltAgentKeyPair, ...] = Field(
-        min_length=1, description="Accepted public/secret key pairs."
+        min_length=1, description="Accepted `X-Public-Key` / `X-Secret-Key` pairs."
     )
 
 
 class CompatSettings(Frozen):
-    trodo: TrodoSettings | None = Field(None, description="Enables `/compat/trodo`.")
-    agentsight: AgentSightSettings | None = Field(None, description="Enables `/compat/agentsight`.")
-    portkey: PortkeySettings | None = Field(None, description="Enables `/compat/portkey/v1`.")
-    voltagent: VoltAgentSettings | None = Field(None, description="Enables `/compat/voltagent`.")
+    trodo: TrodoSettings | None = Field(None, description="Turns on `/compat/trodo`.")
+    agentsight: AgentSightSettings | None = Field(
+        None, description="Turns on `/compat/agentsight`."
+    )
+    portkey: PortkeySettings | None = Field(None, description="Turns on `/compat/portkey/v1`.")
+    voltagent: VoltAgentSettings | None = Field(None, description="Turns on `/compat/voltagent`.")
 
 
 class FeedbackTokenSettings(Frozen):
     default_ttl_seconds: int = Field(
-        86_400, ge=60, description="Lifetime of a feedback link when the request names none."
+        86_400, ge=60, description="Lifetime of a link when the request names none."
     )
     max_ttl_seconds: int = Field(
-        30 * 86_400, ge=60, description="Longest lifetime a feedback link may be given."
+        30 * 86_400, ge=60, description="Longest lifetime a link may be given; longer is `400`."
     )
+
+
+MAX_REASONS = 12
+REASON_MAX_CHARS = 40
+
+
+def _reasons(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = tuple(reason.strip() for reason in reasons)
+    if len(cleaned) > MAX_REASONS:
+        raise ValueError(f"at most {MAX_REASONS} reasons (got {len(cleaned)})")
+    for reason in cleaned:
+        if not reason or len(reason) > REASON_MAX_CHARS:
+            raise ValueError(f"each reason must be 1-{REASON_MAX_CHARS} characters ({reason!r})")
+        if cleaned.count(reason) > 1:
+            raise ValueError(f"reason {reason!r} is listed twice")
+    return cleaned
+
+
+class FeedbackReasonSettings(Frozen):
+    up: tuple[str, ...] = Field(
+        (),
+        description=f"With a Like: at most {MAX_REASONS}, each 1..{REASON_MAX_CHARS} characters, "
+        'no repeats, e.g. `["Accurate", "Clear"]`.',
+    )
+    down: tuple[str, ...] = Field(
+        (),
+        description='With a Dislike, likewise, e.g. `["Incorrect", "Not helpful", "Too long"]`.',
+    )
+
+    _up = field_validator("up")(_reasons)
+    _down = field_validator("down")(_reasons)
+
+    def for_rating(self, rating: str | None) -> tuple[str, ...]:
+        return self.up if rating == "up" else self.down if rating == "down" else ()

@@ -11,9 +11,9 @@ import yaml
 from pydantic import ValidationError
 
 from app.config.agent import AGENT_TYPES
+from app.config.auth import MIN_SECRET_BYTES
 from app.config.envsubst import format_path, substitute
 from app.config.schema import Settings
-from app.config.web import MIN_SECRET_BYTES
 from app.errors import ConfigError
 
 CONFIG_ENV_VAR = "FEEDBACK_WIDGET_CONFIG"

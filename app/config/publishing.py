@@ -1,25 +1,25 @@
-"""Feedback events to MQTT and webhooks, and the scheduled deletion of old rows."""
+"""Feedback events to MQTT and webhooks."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from app.config.base import Frozen
-
-log = logging.getLogger("feedback_widget.settings")
+from app.config.base import HTTP_URL, Frozen
 
 
 class BrokerSettings(Frozen):
     url: str = Field(
         "mqtt://127.0.0.1:1883",
-        description="MQTT broker, `mqtt://` or `mqtts://`, `user:pass@` allowed (Solace PubSub+, "
-        "Mosquitto, EMQX and HiveMQ all speak MQTT).",
+        description="`user:pass@` allowed; `mqtts` uses TLS with the system's CA store. Solace "
+        "PubSub+, Mosquitto, EMQX and HiveMQ all speak MQTT.",
+        json_schema_extra={"doc_type": "`mqtt://` or `mqtts://` URL"},
     )
-    client_id: str | None = Field(None, description="MQTT client id; generated when unset.")
-    qos: Literal[0, 1, 2] = Field(1, description="MQTT quality of service for feedback events.")
+    client_id: str | None = Field(
+        None, description="MQTT client id.", json_schema_extra={"doc_default": "generated"}
+    )
+    qos: Literal[0, 1, 2] = Field(1, description="MQTT quality of service.")
 
     @field_validator("url")
     @classmethod
@@ -30,7 +30,7 @@ class BrokerSettings(Frozen):
 
 
 class WebhookSettings(Frozen):
-    url: str = Field(description="Receiver of an HTTP POST of each event's JSON.")
+    url: str = Field(description="Where the JSON is POSTed.", json_schema_extra=HTTP_URL)
     secret: str = Field(min_length=1, description="HMAC-SHA256 key for the signature header.")
 
     @field_validator("url")
@@ -42,56 +42,38 @@ class WebhookSettings(Frozen):
 
 
 class FeedbackPublishingSettings(Frozen):
-    enabled: bool = Field(False, description="Publish every feedback submission as an event.")
+    enabled: bool = Field(
+        False,
+        description="Publish each feedback submission. Needs a `broker`, `webhooks`, or both.",
+    )
     topic: str = Field(
-        "sam/feedback/v1", min_length=1, description="MQTT topic, used verbatim after substitution."
+        "sam/feedback/v1",
+        min_length=1,
+        description="MQTT topic, used verbatim after `${VAR}` substitution, e.g. "
+        '`"${NAMESPACE}/sam/feedback/v1"`.',
     )
     include_task_info: Literal["none", "summary", "stim"] = Field(
-        "none", description="Task detail in each event: none, summary or stim (full event log)."
+        "none",
+        description="How much of the task each event carries: nothing, a summary, or `stim` "
+        "(the full event log).",
     )
     max_payload_size_bytes: int = Field(
-        9_000_000, ge=1, description="A larger stim payload falls back to summary."
+        9_000_000,
+        ge=1,
+        description="A `stim` payload over this falls back to `summary`, with "
+        "`truncation_details`.",
     )
-    broker: BrokerSettings | None = Field(None, description="The MQTT broker; none means no MQTT.")
-    webhooks: tuple[WebhookSettings, ...] = Field((), description="HTTP receivers of each event.")
+    broker: BrokerSettings | None = Field(
+        None, description="The MQTT broker; leave it out to use webhooks only."
+    )
+    webhooks: tuple[WebhookSettings, ...] = Field(
+        (), description="HTTP receivers, each getting every event."
+    )
     retry_max_seconds: float = Field(
-        60, gt=0, description="Longest wait between delivery attempts (exponential backoff)."
+        60, gt=0, description="Cap of the exponential backoff between delivery attempts."
     )
     warn_pending_seconds: float = Field(
-        300, gt=0, description="Log a WARNING while an event has waited longer than this."
+        300,
+        gt=0,
+        description="Log a WARNING while an event has been pending longer than this.",
     )
-
-
-class DataRetentionSettings(Frozen):
-    enabled: bool = Field(True, description="Delete old feedback and tasks on a schedule.")
-    feedback_retention_days: int = Field(90, description="Feedback older than this is deleted.")
-    task_retention_days: int = Field(90, description="Tasks (and their events) older than this.")
-    cleanup_interval_hours: float = Field(24, description="Time between cleanup passes.")
-    batch_size: int = Field(1000, description="Rows deleted per transaction (1..10000).")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _clamp(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        clamped = dict(data)
-        for key, low, high in (
-            ("feedback_retention_days", 1, None),
-            ("task_retention_days", 1, None),
-            ("cleanup_interval_hours", 1, None),
-            ("batch_size", 1, 10_000),
-        ):
-            value = clamped.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue  # absent, or a type error the field itself reports
-            if value < low:
-                log.warning(
-                    "data_retention.%s %s is below minimum %s; using %s", key, value, low, low
-                )
-                clamped[key] = low
-            elif high is not None and value > high:
-                log.warning(
-                    "data_retention.%s %s exceeds maximum %s; using %s", key, value, high, high
-                )
-                clamped[key] = high
-        return clamped

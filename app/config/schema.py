@@ -1,7 +1,7 @@
 """The whole config file: one app's settings, composed from the per-concern models.
 
-Every field carries a description; the README must document each key path
-(`tests/test_readme.py` checks).
+Every field's description is its help text: the README's config table is generated from the
+fields (`app/config/docs.py`, `make docs`), and `tests/test_readme.py` compares the two.
 """
 
 from __future__ import annotations
@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from pydantic import Field, field_validator
 
 from app.config.agent import AgentSettings, EchoAgentSettings
-from app.config.base import Frozen
-from app.config.console import AdminSettings, FeedbackReasonSettings
-from app.config.feedback import CompatSettings, FeedbackKeySettings, FeedbackTokenSettings
-from app.config.publishing import DataRetentionSettings, FeedbackPublishingSettings
+from app.config.auth import MIN_SECRET_BYTES, AuthSettings
+from app.config.base import HTTP_URL, Frozen
+from app.config.console import AdminSettings
+from app.config.feedback import (
+    CompatSettings,
+    FeedbackKeySettings,
+    FeedbackReasonSettings,
+    FeedbackTokenSettings,
+)
+from app.config.limits import LimitsSettings, RateLimitSettings
+from app.config.live import SSESettings
+from app.config.publishing import FeedbackPublishingSettings
+from app.config.retention import DataRetentionSettings
 from app.config.server import ServerSettings
 from app.config.services import ServicesSettings, SessionServiceSettings
-from app.config.web import (
-    MIN_SECRET_BYTES,
-    AuthSettings,
-    EmbedSettings,
-    LimitsSettings,
-    RateLimitSettings,
-    SSESettings,
-    WidgetSettings,
-)
+from app.config.widget import EmbedSettings, WidgetSettings
 
 
 class AppConfig(Frozen):
@@ -36,46 +37,62 @@ class AppConfig(Frozen):
         None, description="Overrides `services.session_service` for this app."
     )
     agent: AgentSettings = Field(
-        default_factory=EchoAgentSettings, description="The agent that answers chat messages."
+        default_factory=EchoAgentSettings,
+        description='The agent that answers chat messages (see "Agents behind the chat").',
     )
-    auth: AuthSettings = Field(default_factory=AuthSettings, description="Identity settings.")
-    sse: SSESettings = Field(default_factory=SSESettings, description="Live update streams.")
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings, description='Identity (see "Identity and access").'
+    )
+    sse: SSESettings = Field(default_factory=SSESettings, description="Live updates.")
     widget: WidgetSettings = Field(default_factory=WidgetSettings, description="The chat page.")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="Request limits.")
     embed: EmbedSettings = Field(default_factory=EmbedSettings, description="Iframe embedding.")
     rate_limits: RateLimitSettings = Field(
-        default_factory=RateLimitSettings, description="Request budgets."
+        default_factory=RateLimitSettings,
+        description="Request budgets per user and per client address "
+        "([limits](https://limits.readthedocs.io) notation). Past one: `429` with `Retry-After`.",
     )
     feedback_publishing: FeedbackPublishingSettings = Field(
-        default_factory=FeedbackPublishingSettings, description="Feedback events to MQTT/webhooks."
+        default_factory=FeedbackPublishingSettings,
+        description='Feedback events to an MQTT broker and/or webhooks (see "Feedback events").',
     )
     data_retention: DataRetentionSettings = Field(
-        default_factory=DataRetentionSettings, description="Scheduled deletion of old rows."
+        default_factory=DataRetentionSettings,
+        description="Scheduled deletion of old rows (SAM's keys). A value out of range is "
+        "clamped with a WARNING, not refused.",
     )
     public_url: str | None = Field(
         None,
         description="The server's public base URL, for absolute links it hands out (feedback "
-        "links); taken from each request when unset.",
+        "links). Set it behind a proxy.",
+        json_schema_extra={**HTTP_URL, "doc_default": "from each request"},
     )
     feedback_keys: tuple[FeedbackKeySettings, ...] = Field(
-        (), description="Feedback keys to register at startup (the built-in `thumbs` always is)."
+        (),
+        description='Feedback keys registered at startup (see "Feedback keys"). '
+        "`thumbs`, `trodo`, `sentiment` and `portkey` are built in. A key already stored keeps "
+        "its stored config; a differing declaration logs a WARNING.",
     )
     feedback_tokens: FeedbackTokenSettings = Field(
         default_factory=FeedbackTokenSettings, description="Single-use feedback links."
     )
     compat: CompatSettings = Field(
-        default_factory=CompatSettings, description="Feedback SDK dialects; each off until set."
+        default_factory=CompatSettings,
+        description='The SDK dialects (see "Feedback SDKs"). Each is off, answering `404` naming '
+        "its key, until configured.",
     )
     feedback_reasons: FeedbackReasonSettings = Field(
         default_factory=FeedbackReasonSettings,
-        description="Reasons the feedback modal offers as chips, per rating.",
+        description='Reasons the feedback modal offers as chips, per rating (see "The operator '
+        'console").',
     )
     admin: AdminSettings = Field(
-        default_factory=AdminSettings, description="The operator console at /admin."
+        default_factory=AdminSettings, description="The operator console at `/admin`."
     )
     server: ServerSettings = Field(
         default_factory=ServerSettings,
-        description="How `feedback-widget serve` runs: deadlines, connection limits, proxies.",
+        description="How `feedback-widget serve` runs: deadlines for slow clients, connection "
+        'limits, trusted proxies (see "Limits on one client" and "Running behind a proxy").',
     )
 
     @property
@@ -105,7 +122,7 @@ class AppConfig(Frozen):
 
 
 class AppSettings(Frozen):
-    name: str = Field(min_length=1, description="The app's name, used in logs.")
+    name: str = Field(min_length=1, description="The app's name.")
     app_config: AppConfig = Field(default_factory=AppConfig, description="The app's settings.")
 
 
@@ -113,7 +130,10 @@ class Settings(Frozen):
     services: ServicesSettings = Field(
         default_factory=ServicesSettings, description="Shared services."
     )
-    apps: tuple[AppSettings, ...] = Field(description="The app this server runs (exactly one).")
+    apps: tuple[AppSettings, ...] = Field(
+        description="The app this server runs.",
+        json_schema_extra={"doc_type": "list of exactly one app"},
+    )
 
     @property
     def app(self) -> AppSettings:

@@ -11,15 +11,20 @@ from app.config.base import Frozen
 
 class SessionServiceSettings(Frozen):
     type: Literal["sql", "memory"] = Field(
-        "memory", description="`sql` stores sessions in a database; `memory` keeps them in RAM."
+        "memory",
+        description="`sql` stores in a database. `memory` keeps transcripts in process memory: "
+        "the widget still chats, but feedback is off.",
     )
     database_url: str | None = Field(
         None,
-        description="SQLAlchemy URL; `sqlite:///file.db` or `postgresql://...`. Required when "
-        "type is `sql`.",
+        description="SQLAlchemy URL, required for `sql`: `sqlite:///file.db` or `postgresql://…` "
+        "(run through asyncpg). SQLite runs in WAL mode, with one writer thread that commits in "
+        "groups (see ARCHITECTURE.md).",
     )
     default_behavior: Literal["PERSISTENT", "RUN_BASED"] = Field(
-        "PERSISTENT", description="`PERSISTENT` keeps sessions across runs; `RUN_BASED` does not."
+        "PERSISTENT",
+        description="`PERSISTENT` keeps sessions across runs; `RUN_BASED` does not. Feedback "
+        "needs `PERSISTENT`.",
     )
 
     @field_validator("database_url")
@@ -39,5 +44,6 @@ class SessionServiceSettings(Frozen):
 
 class ServicesSettings(Frozen):
     session_service: SessionServiceSettings = Field(
-        default_factory=SessionServiceSettings, description="Where sessions and feedback live."
+        default_factory=SessionServiceSettings,
+        description="Where sessions, tasks and feedback live.",
     )

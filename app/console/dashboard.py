@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.console.query import DAY_MS, ConsoleQuery, cursor_text, parse_cursor
-from app.db.engine import PostgresDatabase, SQLiteDatabase
+from app.db.engine import Database
 from app.feedback.listing import export_page
 from app.feedback.store import analytics
 from app.feedback.store.analytics import Combination, Totals
@@ -96,9 +96,6 @@ class Dashboard:
 
 def _pct(now: int, before: int) -> float | None:
     return (now - before) / before * 100 if before else None
-
-
-Database = SQLiteDatabase | PostgresDatabase
 
 
 async def build(db: Database, query: ConsoleQuery) -> Dashboard:

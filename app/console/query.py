@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import QueryParams
 
 from app.clock import now_ms
-from app.config.console import REASON_MAX_CHARS
+from app.config.feedback import REASON_MAX_CHARS
 from app.errors import APIError
 from app.feedback.listing import FeedbackFilter
 from app.identity import ReadScope

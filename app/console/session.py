@@ -23,8 +23,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.clock import now_ms
+from app.config.auth import ApiKeySettings
 from app.config.schema import AppConfig
-from app.config.web import ApiKeySettings
 from app.console import store
 from app.web.credentials import matches_any
 from app.web.state import Services, services
@@ -155,6 +155,11 @@ async def operator_of(conn: HTTPConnection) -> Operator | None:
             # The session row decides when it ends (and the operators' stream with it).
             return Operator(key.name, expires_at=stored.expires_time / 1000)
     return None
+
+
+async def still_signed_in(conn: HTTPConnection) -> bool:
+    """Whether the request's console session is still live and its key still allowed."""
+    return await operator_of(conn) is not None
 
 
 def stream_holder(conn: HTTPConnection) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
 
 from app.db.models import CONSOLE_SESSIONS as SESSIONS
-from app.events.transaction import Transaction
+from app.db.writer import Transaction
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,13 @@ def live_session(conn: Connection, id_hash: str, *, now: int) -> StoredSession |
 def end_session(tx: Transaction, id_hash: str, *, now: int) -> bool:
     """Mark the session ended; False if it was unknown or already ended."""
     return tx.conn.execute(_END, {"b_hash": id_hash, "ended_time": now}).rowcount == 1
+
+
+def delete_over(tx: Transaction, *, now: int, limit: int) -> int:
+    """Delete up to `limit` sessions that are over: signed out, or past their end. Neither opens
+    anything any more (an unknown session is refused like an ended one)."""
+    over = or_(SESSIONS.c.ended_time.is_not(None), SESSIONS.c.expires_time <= now)
+    hashes = list(tx.conn.scalars(select(SESSIONS.c.id_hash).where(over).limit(limit)).all())
+    if hashes:
+        tx.conn.execute(delete(SESSIONS).where(SESSIONS.c.id_hash.in_(hashes)))
+    return len(hashes)

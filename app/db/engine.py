@@ -22,7 +22,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -60,18 +60,6 @@ def database_url_for(service: SessionServiceSettings) -> str:
     if service.type == "memory" or not service.database_url:
         return MEMORY_URL
     return database_url(service.database_url)
-
-
-class Database(Protocol):
-    dialect: str
-    # One writer at a time (SQLite): the write path batches units into one transaction.
-    serial: bool
-
-    async def read(self, work: Work[T]) -> T:
-        """Run `work` in a read transaction and return what it returns."""
-        ...
-
-    async def dispose(self) -> None: ...
 
 
 class SQLiteDatabase:
@@ -231,14 +219,19 @@ class PostgresDatabase:
         await self.engine.dispose()
 
 
-def create_database(url: str) -> SQLiteDatabase | PostgresDatabase:
+# Where store functions run: SQLite in threads of its own, or PostgreSQL on a pool. Both offer
+# `read(work)`, `exclusive(name)` and `dispose()`; the writer tells them apart for writes.
+Database = SQLiteDatabase | PostgresDatabase
+
+
+def create_database(url: str) -> Database:
     if make_url(url).get_backend_name() == "sqlite":
         return SQLiteDatabase(url)
     return PostgresDatabase(url)
 
 
 @asynccontextmanager
-async def opened_database(url: str) -> AsyncIterator[SQLiteDatabase | PostgresDatabase]:
+async def opened_database(url: str) -> AsyncIterator[Database]:
     """A database for one job (a CLI command, a test), disposed when the job is done."""
     db = create_database(url)
     try:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0008_console_sessions"
+HEAD_REVISION = "0009_feedback_shown_on_task"
 
 
 def alembic_config() -> Config:

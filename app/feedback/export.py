@@ -16,6 +16,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from app.clock import now_ms
 from app.feedback.listing import FeedbackFilter, export_page
 
 PAGE_ROWS = 1000
@@ -106,6 +108,18 @@ async def encode(read: Reader, where: FeedbackFilter, fmt: str) -> AsyncIterator
         return
     async for rows in pages(read, where):
         yield b"".join(orjson.dumps(row) + b"\n" for row in rows)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    chunks: AsyncIterator[bytes]
+    media_type: str
+    filename: str
+
+
+def export_file(read: Reader, where: FeedbackFilter, fmt: str) -> ExportFile:
+    """Every row `where` selects, as a CSV or JSON Lines file made page by page."""
+    return ExportFile(encode(read, where, fmt), MEDIA_TYPES[fmt], filename(fmt, now_ms()))
 
 
 def filename(fmt: str, now_ms: int) -> str:

@@ -3,7 +3,7 @@
 A link is an unguessable 256-bit secret in a URL; the database keeps only its SHA-256, so a
 leaked database holds no usable link. Answering claims the link with one conditional UPDATE,
 so of two browsers racing on the same link one stores its feedback and the other gets 409.
-An answer is stored through the same `store_submission` as every other feedback.
+An answer is stored through the same `store_feedback` as every other feedback.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -20,17 +20,11 @@ from app.clock import iso_ms, now_ms
 from app.config import FeedbackAvailability
 from app.config.feedback import FeedbackKeySettings, FeedbackTokenSettings
 from app.db.engine import Database
+from app.db.writer import Transaction, Writer
 from app.errors import APIError, bad_request, not_found
-from app.events.snapshots import FeedbackView
-from app.events.transaction import Transaction, Writer
-from app.feedback.rules import SOURCE_TYPES
-from app.feedback.service import (
-    Submission,
-    UnknownTarget,
-    ensure_feedback_enabled,
-    resolve_key,
-    store_submission,
-)
+from app.feedback.model import FeedbackView, NewFeedback, Rating, Score, UnknownTarget
+from app.feedback.rules import SOURCE_TYPES, comment_of, score_of
+from app.feedback.service import ensure_feedback_enabled, resolve_key, store_feedback
 from app.feedback.store import links as stored_links
 from app.transcripts import store as transcripts
 
@@ -163,10 +157,12 @@ async def describe_link(db: Database, token: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class LinkAnswer:
-    score: Any = None
+    """A link answer's body, read: the values it gives (the link decides everything else)."""
+
+    score: Score | None = None
     label: str | None = None
-    rating: str | None = None
-    comment: Any = None
+    rating: Rating | None = None
+    comment: str | None = None
     # What the answer says it is (VoltAgent's `feedback_source_type`); the link decides.
     claimed_source: str | None = None
 
@@ -206,9 +202,9 @@ async def redeem_link(
             raise APIError(410, "feedback_link_expired", "This feedback link has expired.")
         if not stored_links.claim_link(tx, digest, now=now):
             raise _used()
-        stored = store_submission(
+        stored = store_feedback(
             tx,
-            Submission(
+            NewFeedback(
                 via=link.via,
                 source=link.source,
                 key=link.key,
@@ -234,15 +230,16 @@ def read_answer(body: Any) -> LinkAnswer:
     rating = body.get("rating")
     if rating is not None and rating not in ("up", "down"):
         raise bad_request("rating must be 'up' or 'down'.", "rating")
+    rating = cast(Rating | None, rating)
     kind = body.get("feedback_source_type")
     if kind is not None and (not isinstance(kind, str) or kind not in SOURCE_TYPES):
         raise bad_request("feedback_source_type must be 'app' or 'model'.", "feedback_source_type")
     label = body.get("label")
     return LinkAnswer(
-        score=body.get("score"),
+        score=score_of(body.get("score")),
         label=label if isinstance(label, str) else None,
         rating=rating,
-        comment=body.get("comment"),
+        comment=comment_of(body.get("comment")),
         claimed_source=SOURCE_TYPES[kind] if kind is not None else None,
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, case, func, select, tuple_
 
 from app.db.models import FEEDBACK, FEEDBACK_REASONS
-from app.events.snapshots import feedback_json
+from app.feedback.model import FeedbackView
 from app.identity import ReadScope
 
 
@@ -78,7 +78,7 @@ def list_feedback(
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    rows = [feedback_json(row) for row in conn.execute(query).mappings()]
+    rows = [FeedbackView.from_row(row).to_json() for row in conn.execute(query).mappings()]
     return rows, int(total or 0)
 
 
@@ -100,7 +100,9 @@ def export_page(
     if newer_than is not None:
         clauses.append(tuple_(c.created_time, c.id) > tuple_(*newer_than))
     query = select(FEEDBACK).where(*clauses).order_by(c.created_time.desc(), c.id.desc())
-    return [feedback_json(row) for row in conn.execute(query.limit(size)).mappings()]
+    return [
+        FeedbackView.from_row(row).to_json() for row in conn.execute(query.limit(size)).mappings()
+    ]
 
 
 def summarize(conn: Connection, *, where: FeedbackFilter) -> list[dict[str, Any]]:

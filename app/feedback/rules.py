@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
 from app.bounds import COMMENT_MAX_CHARS, LABEL_MAX_CHARS
 from app.config.feedback import FeedbackKeySettings
 from app.errors import APIError, invalid_field
+from app.feedback.model import Rating, Score
 
 THUMBS = FeedbackKeySettings(name="thumbs", type="boolean", one_per_target=True)
 # The keys the dialects write when the caller names none (see the README's mapping table).
@@ -131,12 +132,10 @@ def spec_of(
     )
 
 
-def check_comment(comment: Any) -> str | None:
-    """A comment as stored: text up to the limit, stripped, None when blank."""
+def check_comment(comment: str | None) -> str | None:
+    """A comment as stored: up to the limit, stripped, None when blank."""
     if comment is None:
         return None
-    if not isinstance(comment, str):
-        raise invalid_field("comment", "The comment must be text.")
     if len(comment) > COMMENT_MAX_CHARS:
         raise invalid_field("comment", f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
     return comment.strip() or None
@@ -148,19 +147,41 @@ def check_label(label: str | None) -> str | None:
     return label
 
 
-def check_weight(weight: Any) -> float:
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight):
-        raise invalid_field("weight", f"The weight must be a number from 0 to 1; got {weight!r}.")
-    if not 0 <= weight <= 1:
+def check_weight(weight: float) -> float:
+    if not 0 <= weight <= 1:  # NaN fails this too
         raise invalid_field("weight", f"The weight must be from 0 to 1; got {weight}.")
-    return float(weight)
+    return weight
 
 
-def check_rating(rating: Any) -> str:
+# What a door reads off the wire: the types NewFeedback holds, or a 422 naming the field.
+
+
+def comment_of(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise invalid_field("comment", "The comment must be text.")
+
+
+def score_of(value: Any, field: str = "score") -> Score | None:
+    """A score as sent: a JSON number, true/false or text, which the key then judges."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise invalid_field(field, f"The {field} must be a number, true/false or text.")
+
+
+def weight_of(value: Any) -> float:
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise invalid_field("weight", f"The weight must be a number from 0 to 1; got {value!r}.")
+    return float(value)
+
+
+def rating_of(value: Any) -> Rating:
     """The widget's and SAM's rating: up or down."""
-    if rating not in ("up", "down"):
+    if value not in ("up", "down"):
         raise invalid_field("rating", "Choose Like or Dislike.")
-    return str(rating)
+    return cast(Rating, value)
 
 
 def check_reasons(reasons: Any, rating: str | None, offered: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,26 +1,28 @@
-"""Every feedback, whatever door it comes through, is stored by `store_submission`.
+"""Every feedback, whatever door it comes through, is stored by `store_feedback`.
 
 The doors (the widget, SAM's API, feedback links, Trodo, AgentSight, Portkey and VoltAgent)
-each turn their wire format into a `Submission`. From here on the rules are shared: the key
-registry judges the value, the target must exist (and a task must be completed), the
-database holds one-per-target and one-reaction-per-task, and the events go out after commit.
+each read their wire format into a `NewFeedback`. From here on the rules are shared and
+checked once: the key registry judges the value, the comment and weight meet their bounds,
+the target must exist (and a task must be completed), the database holds one-per-target and
+one-reaction-per-task, and the events go out after commit.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from app.clock import now_ms
 from app.config import FeedbackAvailability
 from app.config.feedback import FeedbackKeySettings
+from app.db.writer import Transaction, Writer
 from app.errors import APIError, conflict, not_found
-from app.events.domain import FeedbackSubmitted
-from app.events.snapshots import FeedbackView, TaskView
-from app.events.transaction import Transaction, Writer
+from app.feedback.events import FeedbackSubmitted
+from app.feedback.model import FeedbackView, NewFeedback
 from app.feedback.rules import (
     BUILT_IN,
     check_comment,
@@ -30,6 +32,7 @@ from app.feedback.rules import (
 )
 from app.feedback.store import registry, rows
 from app.transcripts import store as transcripts
+from app.transcripts.model import TaskView
 
 log = logging.getLogger(__name__)
 PERSISTENCE_REQUIRED = "Session management requires database configuration."
@@ -39,7 +42,6 @@ SPECIAL_METADATA = {
     "_prompt": "prompt",
     "_environment": "environment",
 }
-UnknownTarget = Callable[[str], APIError]
 
 
 def ensure_feedback_enabled(availability: FeedbackAvailability) -> None:
@@ -50,46 +52,6 @@ def ensure_feedback_enabled(availability: FeedbackAvailability) -> None:
         raise APIError(
             403, "feedback_disabled", "Feedback collection is turned off for this application."
         )
-
-
-def unknown_task(reference: str) -> APIError:
-    return not_found(
-        f"No task has the ID or trace ID '{reference}'. Push the task (with its trace_id) "
-        "before sending feedback on it.",
-        "unknown_target",
-    )
-
-
-def unknown_session(reference: str) -> APIError:
-    return not_found(f"Session with ID '{reference}' not found.", "unknown_target")
-
-
-@dataclass(frozen=True)
-class Submission:
-    via: str
-    source: str
-    key: str
-    task_ref: str | None = None  # a task id or trace id; else `session_ref` is the target
-    session_ref: str | None = None
-    proposed_key: FeedbackKeySettings | None = None  # registers `key` on its first use
-    user_id: str | None = None  # the end user named by the caller; else the target's owner
-    score: Any = None
-    label: str | None = None
-    rating: str | None = None
-    comment: Any = None
-    weight: Any = 1.0
-    metadata: dict[str, Any] = field(default_factory=dict)
-    event_time: int | None = None
-    feedback_id: str | None = None
-    marks_task: bool = False
-    # The widget's and SAM's doors name a task of their own in a session of their own.
-    owner: str | None = None
-    in_session: str | None = None
-    unknown_target: UnknownTarget = unknown_task
-    # A `task_ref` that matches no task is a trace whose task is still to come: store the
-    # feedback against it (VoltAgent's Agent asks before the host could push the task).
-    wait_for_trace: bool = False
-    reasons: tuple[str, ...] = ()  # checked against the offered reasons by the door
 
 
 def require_completed(task: TaskView) -> None:
@@ -124,81 +86,82 @@ def _special(metadata: dict[str, Any], name: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Target:
+    kind: str  # task, session, or trace (a task still to come)
+    id: str
     task: TaskView | None = None
     session_id: str | None = None
     owner: str | None = None
-    trace_id: str | None = None
 
 
-def _target(conn: Connection, submission: Submission) -> _Target:
-    """What the submission is about: a task, a session, or a trace still waiting for its task."""
-    if submission.task_ref is None:
-        reference = submission.session_ref or ""
+def _target(conn: Connection, new: NewFeedback) -> _Target:
+    """What the feedback is about: a task, a session, or a trace still waiting for its task."""
+    if new.task_ref is None:
+        reference = new.session_ref or ""
         chat = transcripts.get_session(conn, reference)
         if chat is None:
-            raise submission.unknown_target(reference)
-        return _Target(session_id=chat.id, owner=chat.user_id)
-    task = transcripts.find_task(conn, submission.task_ref)
-    if task is None and submission.wait_for_trace:
-        return _Target(trace_id=submission.task_ref)
+            raise new.unknown_target(reference)
+        return _Target("session", chat.id, session_id=chat.id, owner=chat.user_id)
+    task = transcripts.find_task(conn, new.task_ref)
+    if task is None and new.wait_for_trace:
+        return _Target("trace", new.task_ref)
     # Someone else's task, or one outside the session the caller names, answers exactly as
     # an unknown one: a difference would tell a prober that the id exists.
     if (
         task is None
-        or (submission.owner is not None and task.user_id != submission.owner)
-        or (submission.in_session is not None and task.session_id != submission.in_session)
+        or (new.owner is not None and task.user_id != new.owner)
+        or (new.in_session is not None and task.session_id != new.in_session)
     ):
-        raise submission.unknown_target(submission.task_ref)
+        raise new.unknown_target(new.task_ref)
     require_completed(task)
-    return _Target(task=task, session_id=task.session_id, owner=task.user_id)
+    return _Target("task", task.id, task=task, session_id=task.session_id, owner=task.user_id)
 
 
-def store_submission(tx: Transaction, submission: Submission) -> FeedbackSubmitted:
-    """Judge and store one submission inside the caller's unit of work: the one write path."""
-    comment = check_comment(submission.comment)
-    weight = check_weight(submission.weight)
-    spec = resolve_key(tx.conn, submission.key, submission.proposed_key)
+def store_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
+    """Judge and store one feedback inside the caller's unit of work: the one write path."""
+    comment = check_comment(new.comment)
+    spec = resolve_key(tx.conn, new.key, new.proposed_key)
     judged = judge(
-        spec,
-        score=submission.score,
-        label=check_label(submission.label),
-        rating=submission.rating,
+        spec, score=new.score, label=check_label(new.label), rating=new.rating, comment=comment
+    )
+    target = _target(tx.conn, new)
+    task, metadata = target.task, new.metadata
+    feedback = FeedbackView(
+        id=new.feedback_id or str(uuid.uuid4()),
+        task_id=task.id if task is not None else None,
+        session_id=target.session_id,
+        target_kind=target.kind,
+        target_id=target.id,
+        user_id=new.user_id or _special(metadata, "_user") or target.owner,
+        agent_id=task.agent_id if task is not None else None,
+        key=spec.name,
+        exclusive=spec.one_per_target,
+        rating=judged.rating,
+        score=judged.score,
+        label=judged.label,
         comment=comment,
+        weight=check_weight(new.weight),
+        source=new.source,
+        via=new.via,
+        organisation=_special(metadata, "_organisation"),
+        prompt=_special(metadata, "_prompt"),
+        environment=_special(metadata, "_environment"),
+        metadata=metadata,
+        created_time=now_ms(),
+        event_time=new.event_time,
+        model=task.model if task is not None else None,
+        prompt_version=task.prompt_version if task is not None else None,
+        reasons=new.reasons,
+        marks_task=judged.rating is not None or new.marks_task,
     )
-    target = _target(tx.conn, submission)
-    metadata = submission.metadata
-    return rows.add_feedback(
-        tx,
-        rows.NewFeedback(
-            key=spec.name,
-            exclusive=spec.one_per_target,
-            user_id=submission.user_id or _special(metadata, "_user") or target.owner,
-            session_id=target.session_id,
-            task=target.task,
-            trace_id=target.trace_id,
-            score=judged.score,
-            label=judged.label,
-            rating=judged.rating,
-            comment=comment,
-            weight=weight,
-            source=submission.source,
-            via=submission.via,
-            metadata=metadata,
-            event_time=submission.event_time,
-            feedback_id=submission.feedback_id,
-            marks_task=submission.marks_task,
-            reasons=submission.reasons,
-            **{column: _special(metadata, name) for name, column in SPECIAL_METADATA.items()},
-        ),
-    )
+    return rows.add_feedback(tx, feedback, task)
 
 
 async def submit(
-    writer: Writer, availability: FeedbackAvailability, *submissions: Submission
+    writer: Writer, availability: FeedbackAvailability, *feedback: NewFeedback
 ) -> list[FeedbackSubmitted]:
-    """Store submissions in one unit of work, all or nothing, and publish after commit."""
+    """Store feedback in one unit of work, all or nothing, and publish after commit."""
     ensure_feedback_enabled(availability)
-    return await writer.run(lambda tx: [store_submission(tx, one) for one in submissions])
+    return await writer.run(lambda tx: [store_feedback(tx, new) for new in feedback])
 
 
 async def revise(

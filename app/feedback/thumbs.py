@@ -1,13 +1,11 @@
-"""The widget's Like/Dislike and SAM's `POST /feedback`, as a Submission: a thumbs rating of
-one of the caller's own completed tasks, with reasons chosen from those offered."""
+"""The widget's Like/Dislike and SAM's `POST /feedback`: a thumbs rating of one of the
+caller's own completed tasks, with reasons chosen from those offered."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.config.console import FeedbackReasonSettings
-from app.feedback.rules import THUMBS, check_rating, check_reasons
-from app.feedback.service import Submission
+from app.config.feedback import FeedbackReasonSettings
+from app.feedback.model import NewFeedback, Rating
+from app.feedback.rules import THUMBS, check_reasons
 from app.identity import Identity
 from app.transcripts.access import task_not_found
 
@@ -17,21 +15,19 @@ def thumbs(
     *,
     task_id: str,
     session_id: str,
-    rating: Any,
-    comment: Any,
+    rating: Rating,
+    comment: str | None,
     on_behalf_of: str | None,
     via: str,
-    reasons: Any = None,
+    reasons: list[str] | None = None,
     offered: FeedbackReasonSettings | None = None,
-) -> Submission:
-    """The widget's Like/Dislike and SAM's `POST /feedback`: a thumbs rating of one of the
-    caller's own completed tasks, in the session the caller names, with reasons chosen from
-    those `offered` for the rating."""
+) -> NewFeedback:
+    """A thumbs rating of a task in the session the caller names, in the caller's own name
+    (an API key names the end user), with reasons chosen from those `offered` for it."""
     user_id = identity.acting_user(on_behalf_of, "feedback:write")
     identity.check_session(session_id)
-    rating = check_rating(rating)
     chosen = check_reasons(reasons, rating, offered.for_rating(rating) if offered else ())
-    return Submission(
+    return NewFeedback(
         via=via,
         source=identity.source,
         key=THUMBS.name,

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import logging
 
-from app.events.domain import DomainEvent, TaskCreated, TaskFinished
-from app.events.snapshots import TaskView
-from app.events.transaction import Transaction
+from app.bus import DomainEvent
+from app.db.writer import Transaction
 from app.feedback.store import links, rows
-from app.transcripts.store import get_task
+from app.transcripts.events import TaskCreated, TaskFinished
+from app.transcripts.model import TaskView
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,7 @@ def _attach(tx: Transaction, task: TaskView, trace_id: str) -> None:
     answered_through_links = links.answers_for_trace(tx.conn, trace_id)
     for waiting in rows.waiting_for_trace(tx.conn, trace_id):
         marks = waiting.rating is not None or waiting.id in answered_through_links
-        if rows.attach_to_task(tx, waiting, task, marks=marks):
-            # The task now carries the first one's state; later ones do not mark it again.
-            task = get_task(tx.conn, task.id) or task
-        else:
+        if not rows.attach_to_task(tx, waiting, task, marks=marks):
             log.warning(
                 "feedback %s for trace %s stays on the trace: task %s already holds "
                 "feedback it cannot take twice",

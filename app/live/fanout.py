@@ -1,4 +1,4 @@
-"""Domain events to open pages: the bus listener, the cursor a page starts from, the streams.
+"""Domain events to open pages: the bus listener, the position a page starts from, the streams.
 
 With `memory://` fan-out the hub numbers and buffers events itself. With Redis, every update
 goes through Redis (`redis_relay.py`) and comes back to every instance, which renders it for
@@ -7,23 +7,26 @@ its own watchers only. Either way an update is rendered at most once per instanc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from app.config.web import SSESettings
-from app.events.bus import EventBus
-from app.events.domain import DomainEvent
+from app.bus import DomainEvent, EventBus
+from app.config.live import SSESettings
 from app.live.hub import LiveHub, LiveMessage, Subscriber, encode
 from app.live.redis_relay import RedisRelay
 from app.live.update import LiveUpdate
-from app.web.rendering import Partials
+
+# Turns an update into what its page swaps in (the widget's partials); given by the app, so
+# the fan-out never needs to know the pages it feeds.
+Renderer = Callable[[LiveUpdate], str]
 
 
-class LiveUpdates:
+class LiveFanout:
     def __init__(
-        self, hub: LiveHub, partials: Partials, settings: SSESettings, *, key_prefix: str
+        self, hub: LiveHub, render: Renderer, settings: SSESettings, *, key_prefix: str
     ) -> None:
         self.hub = hub
-        self.partials = partials
+        self.render = render
         self.relay: RedisRelay | None = None
         if settings.shared:
             self.relay = RedisRelay(
@@ -43,15 +46,6 @@ class LiveUpdates:
     async def stop(self) -> None:
         if self.relay is not None:
             await self.relay.stop()
-
-    def render(self, update: LiveUpdate) -> str:
-        if update.task is None:  # "arrived": operators' pages fetch what they need
-            return update.ref
-        if update.kind == "task":
-            return self.partials.task(update.task)
-        if update.kind == "feedback":
-            return self.partials.feedback_controls(update.task)
-        return self.partials.reply(update.task)
 
     def _message(self, update: LiveUpdate, event_id: str) -> LiveMessage:
         data = self.render(update)
@@ -79,14 +73,14 @@ class LiveUpdates:
         if self.hub.watching(update.session_id):
             self.hub.deliver(update.session_id, self._message(update, event_id))
 
-    async def cursor(self, session_id: str) -> str:
+    async def position(self, session_id: str) -> str:
         """The id of the newest event: a page rendered now replays everything after it."""
         self.hub.touch(session_id)
         if self.relay is not None:
-            shared = await self.relay.cursor(session_id)
+            shared = await self.relay.newest_id(session_id)
             if shared is not None:
                 return shared
-        return self.hub.local_cursor()
+        return self.hub.newest_id()
 
     async def subscribe(self, session_id: str, last_event_id: str | None) -> Subscriber:
         if self.relay is None:

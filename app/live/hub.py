@@ -94,10 +94,10 @@ class LiveHub:
         """A page of this session is open here: keep its events from now on."""
         self._channel(session_id).last_activity = time.monotonic()
 
-    def cursor(self, session_id: str) -> str:
+    def position(self, session_id: str) -> str:
         """The id of the newest event; a page rendered now replays everything after it."""
         self.touch(session_id)
-        return self.local_cursor()
+        return self.newest_id()
 
     def watching(self, session_id: str) -> bool:
         """Whether anything here would keep an event of this session (an open page or stream)."""
@@ -225,5 +225,5 @@ class LiveHub:
     def channel_count(self) -> int:
         return len(self._channels)
 
-    def local_cursor(self) -> str:
+    def newest_id(self) -> str:
         return f"{self.boot}-{self._last_seq}"

@@ -175,7 +175,7 @@ class RedisRelay:
 
     # --- reading the streams ------------------------------------------------------------------
 
-    async def cursor(self, session_id: str) -> str | None:
+    async def newest_id(self, session_id: str) -> str | None:
         """The id of the session's newest event (a page rendered now replays after it);
         None while Redis cannot be read."""
         try:

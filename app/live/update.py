@@ -12,8 +12,11 @@ from typing import Literal
 
 import orjson
 
-from app.events.domain import DomainEvent, FeedbackSubmitted, TaskCreated
-from app.events.snapshots import TaskView
+from app.bus import DomainEvent
+from app.feedback.events import FeedbackSubmitted
+from app.feedback.model import FeedbackView
+from app.transcripts.events import TaskCreated, TaskFinished, TaskUpdated
+from app.transcripts.model import TaskView
 
 TASK_CREATED = "task-created"
 TRANSCRIPT = "transcript"
@@ -29,6 +32,7 @@ class LiveUpdate:
     kind: Kind  # which partial shows it
     task: TaskView | None  # None only for "arrived"
     ref: str = ""  # "arrived": the feedback's id
+    given: FeedbackView | None = None  # "feedback": what the task now shows as given
 
     @property
     def name(self) -> str:
@@ -51,23 +55,28 @@ class LiveUpdate:
         updates = []
         if isinstance(event, FeedbackSubmitted):
             updates.append(cls(OPERATORS, "arrived", None, event.feedback.id))
+        elif not isinstance(event, TaskCreated | TaskUpdated | TaskFinished):
+            return updates
         task = event.task
         if task is None:
             return updates  # conversation-level feedback: no page element shows it
         if isinstance(event, TaskCreated):
             updates.append(cls(task.session_id, "task", task))
         elif isinstance(event, FeedbackSubmitted):
-            updates.append(cls(task.session_id, "feedback", task))
+            if event.feedback.marks_task:  # else nothing its controls show has changed
+                updates.append(cls(task.session_id, "feedback", task, given=event.feedback))
         else:
             updates.append(cls(task.session_id, "reply", task))
         return updates
 
     def encode(self) -> bytes:
         task = asdict(self.task) if self.task is not None else None
-        return orjson.dumps({"k": self.kind, "t": task, "r": self.ref})
+        given = self.given.row() if self.given is not None else None
+        return orjson.dumps({"k": self.kind, "t": task, "r": self.ref, "g": given})
 
     @classmethod
     def decode(cls, session_id: str, data: bytes) -> LiveUpdate:
         record = orjson.loads(data)
         task = TaskView(**record["t"]) if record.get("t") is not None else None
-        return cls(session_id, record["k"], task, record.get("r", ""))
+        given = FeedbackView.from_row(record["g"]) if record.get("g") is not None else None
+        return cls(session_id, record["k"], task, record.get("r", ""), given)

@@ -14,7 +14,7 @@ import time
 
 from app.clock import now_ms
 from app.db.engine import Database
-from app.events.transaction import Writer
+from app.db.writer import Writer
 from app.publishing import outbox
 from app.publishing.outbox import OutboxMessage
 from app.publishing.transports import DeliveryError, Transport

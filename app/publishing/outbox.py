@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.clock import now_ms
@@ -173,3 +173,14 @@ def stats(conn: Connection) -> OutboxStats:
         .limit(1)
     )
     return OutboxStats(int(count), oldest, last_error)
+
+
+def delete_delivered_before(conn: Connection, *, before: int, limit: int) -> int:
+    """Delete up to `limit` events delivered before `before` (data retention); an undelivered
+    event is never deleted."""
+    delivered = OutboxEvent.delivered_time
+    query = select(OutboxEvent.seq).where(delivered.is_not(None), delivered < before).limit(limit)
+    seqs = list(conn.scalars(query).all())
+    if seqs:
+        conn.execute(delete(OutboxEvent).where(OutboxEvent.seq.in_(seqs)))
+    return len(seqs)

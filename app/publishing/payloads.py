@@ -6,7 +6,8 @@ import json
 import logging
 from typing import Any
 
-from app.events.snapshots import FeedbackView, TaskView
+from app.feedback.model import FeedbackView
+from app.transcripts.model import TaskView
 
 log = logging.getLogger(__name__)
 STIM_LOG_VERSION = "2.0"

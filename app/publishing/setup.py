@@ -1,23 +1,22 @@
-"""Wires feedback publishing onto the event bus: a stager writes the outbox, a listener wakes
-the dispatcher. Nothing else calls the publisher."""
+"""Wires feedback publishing onto the event bus: the outbox stager (`staging.py`) writes each
+event's rows in the unit that stored the feedback, a listener wakes the dispatcher. Nothing
+else calls the publisher."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import httpx
 
+from app.bus import EventBus
 from app.config.publishing import FeedbackPublishingSettings
 from app.db.engine import Database
-from app.events.bus import EventBus
-from app.events.domain import DomainEvent, FeedbackSubmitted
-from app.events.transaction import Stager, Transaction, Writer
+from app.db.writer import Writer
+from app.feedback.events import FeedbackSubmitted
 from app.publishing import outbox
 from app.publishing.dispatcher import Dispatcher
-from app.publishing.payloads import build_payload
+from app.publishing.staging import outbox_stager
 from app.publishing.transports import MqttTransport, Transport, WebhookTransport
-from app.transcripts.store import list_task_events
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 
@@ -31,37 +30,6 @@ class Publishing:
         await self.dispatcher.stop()
         if self.http is not None:
             await self.http.aclose()
-
-
-def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str]) -> Stager:
-    def stage(tx: Transaction, event: DomainEvent) -> None:
-        if not isinstance(event, FeedbackSubmitted):
-            return
-        feedback, task = event.feedback, event.task
-        events = []
-        if task is not None and settings.include_task_info == "stim":
-            events = list_task_events(tx.conn, task_id=task.id)
-        event_id = str(uuid.uuid4())
-        payload = build_payload(
-            event_id=event_id,
-            mode=settings.include_task_info,
-            max_bytes=settings.max_payload_size_bytes,
-            feedback=feedback,
-            task=task,
-            events=events,
-        )
-        outbox.enqueue(
-            tx.conn,
-            destinations=destinations,
-            event_id=event_id,
-            # Delivery keeps order per session; feedback waiting for its trace's task has none.
-            session_id=feedback.session_id or f"trace:{feedback.target_id}",
-            feedback_id=feedback.id,
-            topic=settings.topic,
-            payload=payload,
-        )
-
-    return stage
 
 
 def start_publishing(

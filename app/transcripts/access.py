@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from app.errors import APIError, not_found
-from app.events.snapshots import SessionView, TaskView
 from app.identity import Identity
 from app.transcripts import store
+from app.transcripts.model import SessionView, TaskView
 
 
 def session_not_found(session_id: str) -> APIError:

@@ -7,34 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.events.snapshots import SessionView, TaskView
-from app.events.transaction import Transaction, Writer
+from app.db.writer import Transaction, Writer
 from app.identity import Identity
 from app.transcripts import store
 from app.transcripts.access import owned_session, owned_task
-
-
-@dataclass(frozen=True)
-class NewTask:
-    """A turn pushed by an agent platform (the push API)."""
-
-    request_text: str
-    id: str | None = None
-    status: str = "running"
-    response_text: str = ""
-    model: str | None = None
-    prompt_version: str | None = None
-    cost: float | None = None
-    trace_id: str | None = None
-    metadata: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class TaskChange:
-    append_text: str | None = None
-    response_text: str | None = None
-    status: str | None = None
-    error: str | None = None
+from app.transcripts.model import NewTask, SessionView, TaskChange, TaskView
 
 
 async def new_chat(writer: Writer, *, user_id: str, agent_id: str) -> SessionView:
@@ -72,19 +49,7 @@ async def push_task(
 
     def unit(tx: Transaction) -> TaskView:
         chat = owned_session(tx.conn, identity, session_id)
-        return store.create_task(
-            tx,
-            chat=chat,
-            task_id=new.id,
-            request_text=new.request_text,
-            status=new.status,
-            response_text=new.response_text,
-            model=new.model,
-            prompt_version=new.prompt_version,
-            metadata=new.metadata,
-            trace_id=new.trace_id,
-            cost=new.cost,
-        )
+        return store.create_task(tx, chat=chat, new=new)
 
     return await writer.run(unit)
 
@@ -98,14 +63,7 @@ async def change_task(
         task = owned_task(tx.conn, identity, task_id)
         if task.finished:
             raise store.task_finished(task)
-        return store.change_task(
-            tx,
-            task,
-            append_text=change.append_text,
-            response_text=change.response_text,
-            status=change.status,
-            error=change.error,
-        )
+        return store.change_task(tx, task, change)
 
     return await writer.run(unit)
 
@@ -162,27 +120,26 @@ async def record_run(writer: Writer, run: RunRecord) -> str:
             task = store.create_task(
                 tx,
                 chat=chat,
-                task_id=run.run_id,
-                trace_id=run.run_id,
-                request_text=run.request_text or f"({run.agent or 'agent'} run)",
-                response_text=run.response_text,
-                agent_id=run.agent,
-                model=run.model,
-                prompt_version=run.prompt_version,
-                cost=run.cost,
+                new=NewTask(
+                    id=run.run_id,
+                    trace_id=run.run_id,
+                    request_text=run.request_text or f"({run.agent or 'agent'} run)",
+                    response_text=run.response_text,
+                    agent_id=run.agent,
+                    model=run.model,
+                    prompt_version=run.prompt_version,
+                    cost=run.cost,
+                ),
             )
         else:
             store.annotate_task(
                 tx, task.id, model=run.model, prompt_version=run.prompt_version, cost=run.cost
             )
         if run.status in ("completed", "failed", "cancelled") and not task.finished:
-            store.change_task(
-                tx,
-                task,
-                response_text=run.response_text or None,
-                status=run.status,
-                error=run.error,
+            change = TaskChange(
+                response_text=run.response_text or None, status=run.status, error=run.error
             )
+            store.change_task(tx, task, change)
         return task.id
 
     return await writer.run(unit)

@@ -8,13 +8,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.bounds import MESSAGE_MAX_CHARS, TITLE_MAX_CHARS
+from app.db.writer import Transaction, Writer
 from app.errors import conflict, invalid_field
-from app.events.snapshots import TaskView
-from app.events.transaction import Transaction, Writer
 from app.identity import Identity
 from app.transcripts import store
 from app.transcripts.access import owned_session, owned_task, task_not_found
-from app.transcripts.agents import Turn
+from app.transcripts.model import NewTask, TaskChange, TaskView, Turn
 
 
 def _title(text: str) -> str:
@@ -51,14 +50,13 @@ async def start_turn(
         )
         if chat.title is None:
             store.set_title(tx, chat.id, _title(text))
-        task = store.create_task(
-            tx,
-            chat=chat,
+        new = NewTask(
             request_text=text,
             agent_id=chat.agent_id or agent_id,
             agent_type=agent_type,
             model=model,
         )
+        task = store.create_task(tx, chat=chat, new=new)
         store.add_task_event(
             tx, task_id=task.id, direction="request", topic=topic, payload={"text": text}
         )
@@ -108,7 +106,7 @@ async def append_reply(writer: Writer, *, task_id: str, text: str) -> bool:
         task = store.get_task(tx.conn, task_id)
         if task is None or task.finished:
             return False
-        store.change_task(tx, task, append_text=text)
+        store.change_task(tx, task, TaskChange(append_text=text))
         return True
 
     return await writer.run(unit)
@@ -131,9 +129,8 @@ async def finish_reply(
         task = store.get_task(tx.conn, task_id)
         if task is None or task.finished:
             return
-        done = store.change_task(
-            tx, task, append_text=text, status=status, error=error, model=model
-        )
+        change = TaskChange(append_text=text, status=status, error=error, model=model)
+        done = store.change_task(tx, task, change)
         _log_end(tx, done, topic)
 
     await writer.run(unit)
@@ -150,7 +147,7 @@ async def stop_turn(
         check_stoppable(task)
         if task.finished:
             return task
-        done = store.change_task(tx, task, status="cancelled")
+        done = store.change_task(tx, task, TaskChange(status="cancelled"))
         _log_end(tx, done, topic)
         return done
 

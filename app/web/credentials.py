@@ -21,11 +21,11 @@ from collections.abc import Iterable
 import jwt
 from starlette.requests import HTTPConnection
 
+from app.boundary import storable
 from app.bounds import USER_ID_MAX_CHARS
-from app.config.web import ApiKeySettings, AuthSettings
+from app.config.auth import ApiKeySettings, AuthSettings
 from app.errors import APIError
 from app.identity import DEV_SCOPES, END_USER_SCOPES, Identity
-from app.web.boundary import storable
 from app.web.state import services
 
 EXPIRED_DETAIL = "This chat link has expired or is not valid. Ask for a new link."

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from app.boundary import MAX_JSON_DEPTH, check_fields, check_json, refused
 from app.errors import APIError, validation_failed
-from app.web.boundary import MAX_JSON_DEPTH, check_fields, check_json, refused
 from app.web.state import services
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -28,7 +28,7 @@ def validation_errors(exc: ValidationError, where: str) -> list[dict[str, Any]]:
 
 async def read_json(request: Request, raw: bytes | None = None) -> Any:
     """The request's JSON value; 415 for another media type, 400 for malformed JSON, 422 for
-    a value the boundary rule refuses (`web/boundary.py`)."""
+    a value the boundary rule refuses (`app/boundary.py`)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise APIError(

@@ -19,7 +19,7 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
-from app.config.web import RateLimitSettings
+from app.config.limits import RateLimitSettings
 
 log = logging.getLogger("feedback_widget.rate_limit")
 Budget = Literal["feedback", "messages", "api", "login", "chats"]

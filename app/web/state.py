@@ -9,17 +9,16 @@ from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
+from app.agents.runner import TaskRunner
+from app.bus import EventBus
 from app.config import AppConfig, FeedbackAvailability, Settings
-from app.db.engine import PostgresDatabase, SQLiteDatabase
-from app.events.bus import EventBus
-from app.events.transaction import Writer
-from app.live.fanout import LiveUpdates
+from app.db.engine import Database
+from app.db.writer import Writer
+from app.live.fanout import LiveFanout
 from app.live.hub import LiveHub
 from app.live.slots import StreamSlots
 from app.publishing.setup import Publishing
-from app.transcripts.runner import TaskRunner
 from app.web.ratelimit import RateLimiter
-from app.web.rendering import Partials
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,14 +26,13 @@ class Services:
     settings: Settings
     instance: str  # host:pid, where this process leaves a trace
     feedback: FeedbackAvailability
-    db: SQLiteDatabase | PostgresDatabase
+    db: Database
     bus: EventBus
     writer: Writer
     hub: LiveHub
-    live: LiveUpdates
+    live: LiveFanout
     runner: TaskRunner
     templates: Jinja2Templates
-    partials: Partials
     stream_slots: StreamSlots
     publishing: Publishing | None = None
     rate_limiter: RateLimiter | None = None

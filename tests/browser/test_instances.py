@@ -29,8 +29,8 @@ def two(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
         config = config_dict(
             database_url=url,
             stream_seconds=1.0,
-            sse={"fanout_url": REDIS_URL},
-            rate_limits={"enabled": False, "key_prefix": f"fw-browser-{tmp_path.name}"},
+            sse={"fanout_url": REDIS_URL, "key_prefix": f"fw-browser-{tmp_path.name}"},
+            rate_limits={"enabled": False},
         )
         path = write_config(tmp_path / "two.yaml", config)
         first = start_server(path)

@@ -85,6 +85,9 @@ def test_dislike_with_comment_locks_in_and_survives_reload(page: Page, server_ur
     expect(dislike(page)).to_have_attribute("aria-pressed", "true")
     expect(like(page)).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_role("status")).to_have_text("Feedback submitted")
+    expect(page.get_by_text("Feedback submitted")).to_have_count(1)
+    # Focus moves from the dialog to the line that says it worked (the buttons are disabled).
+    expect(page.get_by_role("status")).to_be_focused()
 
     page.reload()
     expect(dislike(page)).to_have_attribute("aria-pressed", "true")
@@ -130,6 +133,8 @@ def test_keyboard_only_feedback(page: Page, server_url: str) -> None:
     expect(dialog.get_by_role("button", name="Submit")).to_be_focused()
     page.keyboard.press("Enter")
     expect(like(page)).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("status")).to_be_focused()
+    expect(page.get_by_role("status")).to_have_text("Feedback submitted")
 
 
 def test_second_tab_flips_to_submitted_by_sse(page: Page, server_url: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -60,6 +61,9 @@ class Feedback(Base):
     # The reasons chosen with a thumbs rating, in the order offered; also one row each in
     # feedback_reasons, which the console filters and counts by.
     reasons: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    # It shows on its task as the feedback given (a rating, or a feedback link's answer): the
+    # widget locks the task's controls, SAM's task JSON reports it. The first such row wins.
+    marks_task: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         # One submission per target for keys that say so, for every writer and dialect.
@@ -86,6 +90,12 @@ class Feedback(Base):
         CheckConstraint(
             f"comment IS NULL OR length(comment) <= {COMMENT_MAX_CHARS}",
             name="ck_feedback_comment_length",
+        ),
+        Index(
+            "ix_feedback_task_shown",
+            "task_id",
+            sqlite_where=text("marks_task"),
+            postgresql_where=text("marks_task"),
         ),
         Index("ix_feedback_user_created", "user_id", "created_time"),
         Index("ix_feedback_session_created", "session_id", "created_time"),

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from app.clock import now_ms
 from app.db.models import FEEDBACK_TOKENS as TOKENS
-from app.events.transaction import Transaction
+from app.db.writer import Transaction
 
 
 @dataclass(frozen=True)

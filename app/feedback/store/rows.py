@@ -1,22 +1,21 @@
-"""SQL for feedback rows: store one, change one, and move one that waited for its trace onto
-the task that arrived. Each raises FeedbackSubmitted on the transaction."""
+"""SQL for feedback rows: store one, change one, move one that waited for its trace onto the
+task that arrived, and find what each task shows as given. Writes raise FeedbackSubmitted on
+the transaction."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import iso_ms, now_ms
 from app.db.models import FEEDBACK, FEEDBACK_REASONS
+from app.db.writer import Transaction
 from app.errors import APIError, conflict
-from app.events.domain import FeedbackSubmitted
-from app.events.snapshots import FeedbackView, TaskView
-from app.events.transaction import Transaction
-from app.transcripts.store import set_task_metadata
+from app.feedback.events import FeedbackSubmitted
+from app.feedback.model import FeedbackView
+from app.transcripts.model import TaskView
 
 
 def already_submitted(target_kind: str = "task") -> APIError:
@@ -24,57 +23,6 @@ def already_submitted(target_kind: str = "task") -> APIError:
     return conflict(
         f"Feedback has already been submitted for {where}.", "feedback_already_submitted"
     )
-
-
-@dataclass(frozen=True)
-class NewFeedback:
-    """A judged submission, ready to store on a task, a whole session, or a trace whose task
-    has not arrived yet (`trace_id`, with no session and maybe no user)."""
-
-    key: str
-    exclusive: bool
-    user_id: str | None
-    session_id: str | None
-    task: TaskView | None
-    score: float | None = None
-    label: str | None = None
-    rating: str | None = None
-    comment: str | None = None
-    weight: float = 1.0
-    source: str = "customer"
-    via: str = "widget"
-    metadata: dict[str, Any] = field(default_factory=dict)
-    organisation: str | None = None
-    prompt: str | None = None
-    environment: str | None = None
-    event_time: int | None = None
-    feedback_id: str | None = None
-    # Lock the task's controls even without a thumbs rating (a redeemed feedback link does).
-    marks_task: bool = False
-    trace_id: str | None = None
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def target(self) -> tuple[str, str]:
-        if self.task is not None:
-            return "task", self.task.id
-        if self.trace_id is not None:
-            return "trace", self.trace_id
-        return "session", self.session_id or ""
-
-
-def feedback_state(row: FeedbackView) -> dict[str, Any]:
-    """What a task's metadata says once feedback is in: SAM's fields plus VoltAgent's."""
-    return {
-        "type": row.rating,
-        "text": row.comment,
-        "submitted": True,
-        "id": row.id,
-        "key": row.key,
-        "provided": True,
-        "providedAt": iso_ms(row.created_time),
-        "feedbackId": row.id,
-    }
 
 
 _GET = select(FEEDBACK).where(FEEDBACK.c.id == bindparam("b_id"))
@@ -86,6 +34,11 @@ _WAITING = (
     .where(FEEDBACK.c.target_kind == "trace", FEEDBACK.c.target_id == bindparam("b_trace"))
     .order_by(FEEDBACK.c.created_time)
 )
+_SHOWN = (
+    select(FEEDBACK)
+    .where(FEEDBACK.c.task_id.in_(bindparam("b_tasks", expanding=True)), FEEDBACK.c.marks_task)
+    .order_by(FEEDBACK.c.created_time, FEEDBACK.c.id)
+)
 
 
 def get_feedback(conn: Connection, feedback_id: str) -> FeedbackView | None:
@@ -93,72 +46,47 @@ def get_feedback(conn: Connection, feedback_id: str) -> FeedbackView | None:
     return FeedbackView.from_row(row) if row else None
 
 
-def add_feedback(tx: Transaction, new: NewFeedback) -> FeedbackSubmitted:
-    """Store one submission and raise FeedbackSubmitted, which is also returned: the row and
-    its task as they now stand. No pre-check: the unique indexes (one per target for
-    exclusive keys, one reaction per task) decide, whoever races."""
-    task = new.task
-    target_kind, target_id = new.target
-    if new.feedback_id is not None and get_feedback(tx.conn, new.feedback_id) is not None:
-        raise conflict(f"Feedback with ID '{new.feedback_id}' already exists.", "feedback_exists")
-    values = {
-        "id": new.feedback_id or str(uuid.uuid4()),
-        "task_id": task.id if task is not None else None,
-        "session_id": new.session_id,
-        "target_kind": target_kind,
-        "target_id": target_id,
-        "user_id": new.user_id,
-        "agent_id": task.agent_id if task is not None else None,
-        "key": new.key,
-        "exclusive": new.exclusive,
-        "rating": new.rating,
-        "score": new.score,
-        "label": new.label,
-        "comment": new.comment or None,
-        "weight": new.weight,
-        "source": new.source,
-        "via": new.via,
-        "organisation": new.organisation,
-        "prompt": new.prompt,
-        "environment": new.environment,
-        "metadata": new.metadata,
-        "created_time": now_ms(),
-        "event_time": new.event_time,
-        "model": task.model if task is not None else None,
-        "prompt_version": task.prompt_version if task is not None else None,
-        "reasons": list(new.reasons),
-    }
+def shown_on_tasks(conn: Connection, task_ids: Iterable[str]) -> dict[str, FeedbackView]:
+    """The feedback each task shows as given (its first rating or link answer), by task id;
+    tasks without any are left out."""
+    wanted = list(task_ids)
+    if not wanted:
+        return {}
+    shown: dict[str, FeedbackView] = {}
+    for row in conn.execute(_SHOWN, {"b_tasks": wanted}).mappings():
+        if row["task_id"] not in shown:  # oldest first: the first one given is shown
+            shown[row["task_id"]] = FeedbackView.from_row(row)
+    return shown
+
+
+def add_feedback(
+    tx: Transaction, feedback: FeedbackView, task: TaskView | None
+) -> FeedbackSubmitted:
+    """Store one feedback and raise FeedbackSubmitted, which is also returned. No pre-check:
+    the unique indexes (one per target for exclusive keys, one reaction per task) decide,
+    whoever races."""
+    if get_feedback(tx.conn, feedback.id) is not None:
+        raise conflict(f"Feedback with ID '{feedback.id}' already exists.", "feedback_exists")
     try:
-        tx.conn.execute(_INSERT, values)
+        tx.conn.execute(_INSERT, feedback.row())
     except IntegrityError:
         # Another request (tab, process, dialect) won the race; a unique index decided.
-        raise already_submitted(target_kind) from None
-    if new.reasons:
+        raise already_submitted(feedback.target_kind) from None
+    if feedback.reasons:
         tx.conn.execute(
             _INSERT_REASON,
             [
                 {
-                    "feedback_id": values["id"],
+                    "feedback_id": feedback.id,
                     "reason": reason,
-                    "source": new.source,
-                    "rating": new.rating,
-                    "created_time": values["created_time"],
+                    "source": feedback.source,
+                    "rating": feedback.rating,
+                    "created_time": feedback.created_time,
                 }
-                for reason in new.reasons
+                for reason in feedback.reasons
             ],
         )
-    return _announce(
-        tx, FeedbackView.from_row(values), task, marks=bool(new.rating or new.marks_task)
-    )
-
-
-def _announce(
-    tx: Transaction, view: FeedbackView, task: TaskView | None, *, marks: bool
-) -> FeedbackSubmitted:
-    """Mark the task as given feedback (its first reaction or link answer) and raise the event."""
-    if task is not None and task.feedback is None and marks:
-        task = set_task_metadata(tx, task, {**task.metadata, "feedback": feedback_state(view)})
-    event = FeedbackSubmitted(view, task)
+    event = FeedbackSubmitted(feedback, task)
     tx.emit(event)
     return event
 
@@ -184,11 +112,12 @@ def attach_to_task(tx: Transaction, row: FeedbackView, task: TaskView, *, marks:
                 "agent_id": task.agent_id,
                 "model": task.model,
                 "prompt_version": task.prompt_version,
+                "marks_task": marks,
             }
             updated = tx.conn.execute(_CHANGE, moved).mappings().one()
     except IntegrityError:
         return False
-    _announce(tx, FeedbackView.from_row(updated), task, marks=marks)
+    tx.emit(FeedbackSubmitted(FeedbackView.from_row(updated), task))
     return True
 
 
@@ -200,3 +129,17 @@ def update_feedback(
     view = FeedbackView.from_row(row)
     tx.emit(FeedbackSubmitted(view, task))
     return view
+
+
+def delete_feedback_before(tx: Transaction, *, before: int, limit: int) -> int:
+    """Delete up to `limit` feedback rows created before `before` (data retention); how many."""
+    query = select(FEEDBACK.c.id).where(FEEDBACK.c.created_time < before).limit(limit)
+    ids = list(tx.conn.scalars(query).all())
+    if ids:
+        tx.conn.execute(delete(FEEDBACK).where(FEEDBACK.c.id.in_(ids)))
+    return len(ids)
+
+
+def detach_from_tasks(tx: Transaction, task_ids: list[str]) -> None:
+    """Keep feedback whose tasks are about to be deleted, with its task link cleared."""
+    tx.conn.execute(update(FEEDBACK).where(FEEDBACK.c.task_id.in_(task_ids)).values(task_id=None))

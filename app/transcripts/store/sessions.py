@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import now_ms
 from app.db.models import SESSIONS
+from app.db.writer import Transaction
 from app.errors import APIError, conflict
-from app.events.snapshots import SessionView
-from app.events.transaction import Transaction
 from app.identity import ReadScope
+from app.transcripts.model import SessionView
 
 _GET_SESSION = select(SESSIONS).where(SESSIONS.c.id == bindparam("b_id"))
 _INSERT_SESSION = insert(SESSIONS)

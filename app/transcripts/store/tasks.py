@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     String,
     bindparam,
+    delete,
     insert,
     or_,
     select,
@@ -26,11 +27,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import now_ms
 from app.db.models import FINISHED_STATUSES, TASK_EVENTS, TASKS
+from app.db.writer import Transaction
 from app.errors import APIError, conflict
-from app.events.domain import TaskCreated, task_changed
-from app.events.snapshots import SessionView, TaskView
-from app.events.transaction import Transaction
+from app.transcripts.events import TaskCreated, task_changed
 from app.transcripts.markdown import HTML_VERSION, render_final
+from app.transcripts.model import NewTask, SessionView, TaskChange, TaskView
 from app.transcripts.store.sessions import new_id
 
 STATUSES = ("running", "completed", "failed", "cancelled")
@@ -52,7 +53,6 @@ _APPEND_TASK = (
     .returning(*TASKS.c)
 )
 _ANNOTATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
-_SET_METADATA = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
 _SET_HTML = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
 _INSERT_EVENT = insert(TASK_EVENTS)
 _LIST_EVENTS = (
@@ -105,47 +105,32 @@ def find_task(conn: Connection, reference: str) -> TaskView | None:
     return TaskView.from_row(rows[0]) if rows else None
 
 
-def create_task(
-    tx: Transaction,
-    *,
-    chat: SessionView,
-    request_text: str,
-    task_id: str | None = None,
-    status: str = "running",
-    response_text: str = "",
-    agent_id: str | None = None,
-    model: str | None = None,
-    prompt_version: str | None = None,
-    metadata: dict[str, Any] | None = None,
-    trace_id: str | None = None,
-    cost: float | None = None,
-    agent_type: str | None = None,
-) -> TaskView:
+def create_task(tx: Transaction, *, chat: SessionView, new: NewTask) -> TaskView:
     """Store a new turn and raise TaskCreated. A turn stored completed is rendered now."""
     conn = tx.conn
-    if task_id is not None and get_task(conn, task_id) is not None:
-        raise conflict(f"A task with ID '{task_id}' already exists.", "task_exists")
-    if trace_id is not None and conn.scalar(_TRACE_TAKEN, {"b_trace": trace_id}):
-        raise conflict(f"A task with trace ID '{trace_id}' already exists.", "trace_exists")
+    if new.id is not None and get_task(conn, new.id) is not None:
+        raise conflict(f"A task with ID '{new.id}' already exists.", "task_exists")
+    if new.trace_id is not None and conn.scalar(_TRACE_TAKEN, {"b_trace": new.trace_id}):
+        raise conflict(f"A task with trace ID '{new.trace_id}' already exists.", "trace_exists")
     started = now_ms()
     values = {
-        "id": task_id or new_id(),
+        "id": new.id or new_id(),
         "session_id": chat.id,
         "user_id": chat.user_id,
-        "agent_id": agent_id or chat.agent_id,
-        "status": status,
-        "request_text": request_text,
-        "response_text": response_text,
+        "agent_id": new.agent_id or chat.agent_id,
+        "status": new.status,
+        "request_text": new.request_text,
+        "response_text": new.response_text,
         "error": None,
-        "model": model,
-        "prompt_version": prompt_version,
-        "cost": cost,
-        "trace_id": trace_id,
+        "model": new.model,
+        "prompt_version": new.prompt_version,
+        "cost": new.cost,
+        "trace_id": new.trace_id,
         "start_time": started,
-        "end_time": started if status in FINISHED_STATUSES else None,
-        "metadata": metadata or {},
-        "agent_type": agent_type,
-        **_rendered(status, response_text),
+        "end_time": started if new.status in FINISHED_STATUSES else None,
+        "metadata": new.metadata or {},
+        "agent_type": new.agent_type,
+        **_rendered(new.status, new.response_text),
     }
     try:
         conn.execute(_INSERT_TASK, values)
@@ -162,35 +147,25 @@ def task_finished(task: TaskView) -> APIError:
     )
 
 
-def change_task(
-    tx: Transaction,
-    task: TaskView,
-    *,
-    append_text: str | None = None,
-    response_text: str | None = None,
-    status: str | None = None,
-    error: str | None = None,
-    model: str | None = None,
-    prompt_version: str | None = None,
-    cost: float | None = None,
-) -> TaskView:
+def change_task(tx: Transaction, task: TaskView, change: TaskChange) -> TaskView:
     """Change an unfinished task (a finished one is immutable: 409) and raise its event."""
+    status, append_text = change.status, change.append_text
     if status is not None and status not in STATUSES:
         raise APIError(422, "invalid_status", f"Unknown task status '{status}'.")
     values: dict[str, Any] = {
         name: value
         for name, value in (
-            ("response_text", response_text),
-            ("error", error),
+            ("response_text", change.response_text),
+            ("error", change.error),
             ("status", status),
-            ("model", model),
-            ("prompt_version", prompt_version),
-            ("cost", cost),
+            ("model", change.model),
+            ("prompt_version", change.prompt_version),
+            ("cost", change.cost),
         )
         if value is not None
     }
-    if append_text and response_text is not None:
-        values["response_text"] = response_text + append_text
+    if append_text and change.response_text is not None:
+        values["response_text"] = change.response_text + append_text
         append_text = None
     if status in FINISHED_STATUSES:
         values["end_time"] = now_ms()
@@ -237,11 +212,6 @@ def annotate_task(
     }
     if values:
         tx.conn.execute(_ANNOTATE_TASK, {"b_id": task_id, **values})
-
-
-def set_task_metadata(tx: Transaction, task: TaskView, metadata: dict[str, Any]) -> TaskView:
-    tx.conn.execute(_SET_METADATA, {"b_id": task.id, "metadata": metadata})
-    return replace(task, metadata=metadata)
 
 
 def add_task_event(
@@ -291,3 +261,16 @@ def recent_exchanges(conn: Connection, *, session_id: str, limit: int) -> list[t
 
 def list_task_events(conn: Connection, *, task_id: str) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(_LIST_EVENTS, {"b_task": task_id}).mappings()]
+
+
+def old_task_ids(conn: Connection, *, before: int, limit: int) -> list[str]:
+    """Up to `limit` tasks started before `before` (epoch ms): data retention's next batch."""
+    query = select(TASKS.c.id).where(TASKS.c.start_time < before).limit(limit)
+    return list(conn.scalars(query).all())
+
+
+def delete_tasks(tx: Transaction, task_ids: list[str]) -> None:
+    """Delete tasks with their event logs (data retention; feedback on them is detached first
+    by the feedback store, so it outlives them)."""
+    tx.conn.execute(delete(TASK_EVENTS).where(TASK_EVENTS.c.task_id.in_(task_ids)))
+    tx.conn.execute(delete(TASKS).where(TASKS.c.id.in_(task_ids)))

@@ -1,4 +1,4 @@
-"""Paths and query strings meet the boundary rule (`web/boundary.py`) before any route reads them.
+"""Paths and query strings meet the boundary rule (`app/boundary.py`) before any route reads them.
 
 Declared on every mount, after its surface, so a refusal looks like every other error there.
 What is judged is what handlers read: the decoded path (path parameters are parts of it) and
@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.web.boundary import check_fields, check_text
+from app.boundary import check_fields, check_text
 
 
 class CleanInput:

@@ -21,9 +21,9 @@ from ag_ui.core import (
 from httpx_sse import SSEError, aconnect_sse
 from pydantic import TypeAdapter, ValidationError
 
+from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported
+from app.agents.failures import cut_off, from_httpx
 from app.config.agent import AGUIAgentSettings
-from app.transcripts.agents.base import AgentError, AgentRequest, Chunk, ModelReported
-from app.transcripts.agents.failures import cut_off, from_httpx
 
 WHAT = "agent"
 _EVENT: TypeAdapter[Any] = TypeAdapter(Event)

@@ -8,9 +8,9 @@ from collections.abc import AsyncGenerator
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported
+from app.agents.failures import cut_off, http_status, too_slow, unreachable
 from app.config.agent import OpenAIAgentSettings
-from app.transcripts.agents.base import AgentError, AgentRequest, Chunk, ModelReported
-from app.transcripts.agents.failures import cut_off, http_status, too_slow, unreachable
 
 WHAT = "model server"
 # The client insists on a key. Servers that check none ignore this one; it is never taken

@@ -18,12 +18,12 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from app import redaction
+from app.agents import Agent, AgentError, AgentRequest, ModelReported
+from app.boundary import repaired
 from app.bounds import MODEL_MAX_CHARS
-from app.events.snapshots import TaskView
-from app.events.transaction import Writer
+from app.db.writer import Writer
 from app.transcripts import turns
-from app.transcripts.agents import Agent, AgentError, AgentRequest, ModelReported, Turn
-from app.web.boundary import repaired
+from app.transcripts.model import TaskView, Turn
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1

@@ -20,12 +20,12 @@ from app.feedback import export
 from app.feedback.listing import FeedbackFilter, export_page
 from app.identity import ReadScope
 from app.live.hub import encode
-from app.live.stream import LiveStream
+from app.live.sse import LiveStream
 from app.live.update import OPERATORS
 from app.transcripts.access import session_not_found
 from app.transcripts.store import get_session, list_tasks
 from app.web.parsing import read_form
-from app.web.responses import feedback_download
+from app.web.responses import download
 from app.web.state import services
 
 CHAT_FEEDBACK_ROWS = 1000
@@ -131,9 +131,17 @@ async def events(request: Request) -> LiveStream:
     subscriber = await svc.live.subscribe(OPERATORS, last_event_id)
     first = b""
     if subscriber.resync:  # missed events are gone: one nudge refreshes the page's figures
-        first = encode("feedback", "resync", await svc.live.cursor(OPERATORS))
+        first = encode("feedback", "resync", await svc.live.position(OPERATORS))
     operator = request.scope[session.OPERATOR_KEY]  # RequireOperator put it there
-    return LiveStream(svc.hub, subscriber, first=first, expires_at=operator.expires_at)
+    return LiveStream(
+        svc.hub,
+        subscriber,
+        first=first,
+        expires_at=operator.expires_at,
+        # Signed out (here or on another instance), or the key changed: the stream ends too.
+        still_allowed=lambda: session.still_signed_in(request),
+        recheck_seconds=svc.config.sse.ping_seconds,
+    )
 
 
 async def export_view(request: Request) -> Response:
@@ -141,7 +149,7 @@ async def export_view(request: Request) -> Response:
     if fmt not in export.MEDIA_TYPES:
         raise invalid_query("format", "Choose format=csv or format=jsonl.")
     query = ConsoleQuery.parse(request.query_params)
-    return feedback_download(services(request).db.read, query.listing_filter(), fmt)
+    return download(export.export_file(services(request).db.read, query.listing_filter(), fmt))
 
 
 async def chat(request: Request) -> Response:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.transcripts.agents.base import AgentError
+from app.agents.base import AgentError
 
 
 def where(url: str) -> str:

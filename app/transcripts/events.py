@@ -1,10 +1,11 @@
-"""The domain events store functions raise on a transaction; published only after commit."""
+"""What happens to a chat's turns, raised by the store on a transaction and published only
+after commit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.events.snapshots import FeedbackView, TaskView
+from app.transcripts.model import TaskView
 
 
 @dataclass(frozen=True)
@@ -24,17 +25,6 @@ class TaskFinished:
     """The task reached completed, failed or cancelled."""
 
     task: TaskView
-
-
-@dataclass(frozen=True)
-class FeedbackSubmitted:
-    """Feedback was stored or changed; `task` is None for conversation-level feedback."""
-
-    feedback: FeedbackView
-    task: TaskView | None
-
-
-DomainEvent = TaskCreated | TaskUpdated | TaskFinished | FeedbackSubmitted
 
 
 def task_changed(task: TaskView) -> TaskUpdated | TaskFinished:

@@ -6,11 +6,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Protocol
 
-
-@dataclass(frozen=True)
-class Turn:
-    request_text: str
-    response_text: str
+from app.transcripts.model import Turn
 
 
 @dataclass(frozen=True)

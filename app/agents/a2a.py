@@ -21,9 +21,9 @@ from a2a.types import (
     TaskState,
 )
 
+from app.agents.base import AgentError, AgentRequest, Chunk
+from app.agents.failures import cut_off, from_httpx, http_status, too_slow
 from app.config.agent import A2AAgentSettings
-from app.transcripts.agents.base import AgentError, AgentRequest, Chunk
-from app.transcripts.agents.failures import cut_off, from_httpx, http_status, too_slow
 
 log = logging.getLogger(__name__)
 WHAT = "agent"

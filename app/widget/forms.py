@@ -1,29 +1,42 @@
-"""Form posts from the widget. htmx gets partials back; plain forms get a redirect."""
+"""Form posts from the widget.
+
+What a post changes reaches every open page of the chat, the poster's included, over the chat's
+event stream only: the partial it swaps in replaces itself. So an htmx post answers `204` with
+at most an `HX-Trigger` event for the poster's own page (reset the composer, close the dialog),
+and a plain form post (no JavaScript) a `303` back to the page, which renders the new state.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
+from app.feedback.rules import rating_of
 from app.feedback.service import submit
 from app.feedback.thumbs import thumbs
 from app.transcripts import turns
-from app.views.pages import widget_url
 from app.web.credentials import end_user
 from app.web.parsing import read_form
-from app.web.rendering import css_id
 from app.web.state import services
+from app.widget.urls import chat_page, widget_url
+
+# The events an htmx answer names (HX-Trigger); widget.js acts on them in the poster's page.
+SENT = "feedback-widget:sent"
+SUBMITTED = "feedback-widget:submitted"
 
 
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-def _back_to_widget(request: Request, session_id: str, layout: object) -> Response:
-    url = widget_url(str(layout), session_id, end_user(request).token)
-    return RedirectResponse(url, status_code=303)
+def _done(
+    request: Request, session_id: str, layout: object, event: dict[str, Any] | None = None
+) -> Response:
+    """The answer to a post that worked: the change itself arrives over the event stream."""
+    if request.headers.get("hx-request") != "true":
+        url = widget_url(chat_page(layout, session_id), end_user(request).token)
+        return RedirectResponse(url, status_code=303)
+    headers = {"HX-Trigger": json.dumps(event)} if event else None
+    return Response(status_code=204, headers=headers)
 
 
 def _field(value: object) -> str | None:
@@ -52,9 +65,7 @@ async def _start(request: Request, session_id: str, text: str, layout: object) -
         topic=f"{svc.runner.topic}/request",
     )
     svc.runner.start(task, history)
-    if not _is_htmx(request):
-        return _back_to_widget(request, session_id, layout)
-    return HTMLResponse(svc.partials.task(task), headers={"X-Task-Id": task.id})
+    return _done(request, session_id, layout, {SENT: {"taskId": task.id}})
 
 
 async def retry_turn(request: Request) -> Response:
@@ -70,7 +81,7 @@ async def retry_turn(request: Request) -> Response:
 
 async def stop_turn(request: Request) -> Response:
     """Stop a streaming reply: the agent's request is cancelled and the turn ends
-    `cancelled` with the text so far. The reply answers, in its stopped state."""
+    `cancelled` with the text so far."""
     svc = services(request)
     identity = end_user(request)
     session_id, task_id = request.path_params["session_id"], request.path_params["task_id"]
@@ -79,44 +90,31 @@ async def stop_turn(request: Request) -> Response:
     turns.check_stoppable(task)
     # A job in this process ends itself, keeping its last text; otherwise record the stop.
     await svc.runner.stop(task_id)
-    task = await turns.stop_turn(
+    await turns.stop_turn(
         svc.writer,
         identity,
         session_id=session_id,
         task_id=task_id,
         topic=f"{svc.runner.topic}/response",
     )
-    if not _is_htmx(request):
-        return _back_to_widget(request, session_id, form.get("layout"))
-    return HTMLResponse(svc.partials.reply(task))
+    return _done(request, session_id, form.get("layout"))
 
 
 async def post_feedback(request: Request) -> Response:
     svc = services(request)
     session_id = request.path_params["session_id"]
     form = await read_form(request)
-    submission = thumbs(
+    new = thumbs(
         end_user(request),
         task_id=_field(form.get("task_id")) or "",
         session_id=session_id,
-        rating=_field(form.get("rating")),
+        rating=rating_of(form.get("rating")),
         comment=_field(form.get("comment")),
         on_behalf_of=None,
         via="widget",
         reasons=[value for value in form.getlist("reasons") if isinstance(value, str)],
         offered=svc.config.feedback_reasons,
     )
-    (stored,) = await submit(svc.writer, svc.feedback, submission)
-    if not _is_htmx(request):
-        return _back_to_widget(request, session_id, form.get("layout"))
-    task = stored.task
-    assert task is not None  # thumbs always rate a task
-    trigger = {"feedback-widget:submitted": {"taskId": task.id, "rating": stored.feedback.rating}}
-    return HTMLResponse(
-        svc.partials.feedback_controls(task),
-        headers={
-            "HX-Retarget": css_id(f"controls-{task.id}"),
-            "HX-Reswap": "outerHTML",
-            "HX-Trigger-After-Swap": json.dumps(trigger),
-        },
-    )
+    (stored,) = await submit(svc.writer, svc.feedback, new)
+    rated = {"taskId": stored.feedback.task_id, "rating": stored.feedback.rating}
+    return _done(request, session_id, form.get("layout"), {SUBMITTED: rated})

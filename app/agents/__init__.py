@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.agents.base import Agent, AgentError, AgentRequest, Chunk, ModelReported
+from app.agents.echo import EchoAgent
 from app.config.agent import (
     A2AAgentSettings,
     AgentSettings,
@@ -9,15 +11,7 @@ from app.config.agent import (
     EchoAgentSettings,
     OpenAIAgentSettings,
 )
-from app.transcripts.agents.base import (
-    Agent,
-    AgentError,
-    AgentRequest,
-    Chunk,
-    ModelReported,
-    Turn,
-)
-from app.transcripts.agents.echo import EchoAgent
+from app.transcripts.model import Turn
 
 __all__ = [
     "Agent",
@@ -37,15 +31,15 @@ def build_agent(settings: AgentSettings) -> Agent:
     if isinstance(settings, EchoAgentSettings):
         return EchoAgent(name=settings.name, stream_seconds=settings.stream_seconds)
     if isinstance(settings, OpenAIAgentSettings):
-        from app.transcripts.agents.openai import OpenAIAgent
+        from app.agents.openai import OpenAIAgent
 
         return OpenAIAgent(settings)
     if isinstance(settings, A2AAgentSettings):
-        from app.transcripts.agents.a2a import A2AAgent
+        from app.agents.a2a import A2AAgent
 
         return A2AAgent(settings)
     if isinstance(settings, AGUIAgentSettings):
-        from app.transcripts.agents.agui import AGUIAgent
+        from app.agents.agui import AGUIAgent
 
         return AGUIAgent(settings)
     raise TypeError(f"no agent for {type(settings).__name__}")

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import quote, urlencode
 
 from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import APIError
-from app.events.snapshots import SessionView, TaskView
 from app.identity import Identity, session_not_allowed
 from app.transcripts import service, store
-from app.transcripts.access import owned_session, task_not_found
+from app.transcripts.access import owned_session
 from app.transcripts.markdown import code_stylesheet
+from app.transcripts.model import SessionView
 from app.web.credentials import end_user
 from app.web.state import services
-
-LAYOUTS = ("chat", "embed")
-
-
-def widget_url(layout: str, session_id: str, token: str | None) -> str:
-    """A page URL that keeps the end user's token (the widget has no cookies)."""
-    path = f"/{layout if layout in LAYOUTS else 'chat'}/{quote(session_id, safe='')}"
-    return f"{path}?{urlencode({'token': token})}" if token else path
+from app.widget.partials import partials
+from app.widget.transcript import Window, read_window
+from app.widget.urls import LAYOUTS, chat_page, widget_url
 
 
 def _trusted_parent(request: Request, allowed: tuple[str, ...]) -> str | None:
@@ -68,7 +62,7 @@ async def new_chat(request: Request) -> Response:
     chat = await service.new_chat(
         svc.writer, user_id=identity.user_id, agent_id=svc.config.agent.name
     )
-    return RedirectResponse(widget_url("chat", chat.id, identity.token), status_code=303)
+    return RedirectResponse(widget_url(chat_page("chat", chat.id), identity.token), status_code=303)
 
 
 async def chat(request: Request) -> Response:
@@ -79,22 +73,14 @@ async def embed(request: Request) -> Response:
     return await _widget_page(request, layout="embed")
 
 
-def read_window(
+def chat_window(
     identity: Identity, session_id: str, before: str | None, turns: int
-) -> Callable[[Connection], tuple[SessionView, list[TaskView], bool]]:
-    """The chat, and its `turns` latest turns before `before` (a task id), if any."""
+) -> Callable[[Connection], tuple[SessionView, Window]]:
+    """The caller's chat, and its `turns` latest turns before `before` (a task id), if any."""
 
-    def read(conn: Connection) -> tuple[SessionView, list[TaskView], bool]:
+    def read(conn: Connection) -> tuple[SessionView, Window]:
         chat = owned_session(conn, identity, session_id)
-        anchor = None
-        if before is not None:
-            anchor = store.get_task(conn, before)
-            if anchor is None or anchor.session_id != session_id:
-                raise task_not_found(before)
-        tasks, has_earlier = store.task_window(
-            conn, session_id=session_id, limit=turns, before=anchor
-        )
-        return chat, tasks, has_earlier
+        return chat, read_window(conn, session_id, limit=turns, before=before)
 
     return read
 
@@ -104,15 +90,14 @@ async def earlier_turns(request: Request) -> Response:
     svc = services(request)
     identity = end_user(request)
     session_id = request.path_params["session_id"]
-    window = read_window(
+    read = chat_window(
         identity, session_id, request.query_params.get("before"), svc.config.widget.turns_per_page
     )
-    _chat, tasks, has_earlier = await svc.db.read(window)
+    _chat, window = await svc.db.read(read)
     layout = request.query_params.get("layout")
-    html = svc.partials.earlier_turns(
+    html = partials(request).earlier_turns(
         session_id,
-        tasks,
-        has_earlier=has_earlier,
+        window,
         layout=layout if layout in LAYOUTS else "chat",
         token=identity.token,
     )
@@ -124,19 +109,18 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
     identity = end_user(request)
     session_id = request.path_params["session_id"]
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
-    cursor = await svc.live.cursor(session_id)
-    window = read_window(
+    cursor = await svc.live.position(session_id)
+    read = chat_window(
         identity, session_id, request.query_params.get("before"), svc.config.widget.turns_per_page
     )
-    chat_row, tasks, has_earlier = await svc.db.read(window)
+    chat_row, window = await svc.db.read(read)
     return svc.templates.TemplateResponse(
         request,
         f"{layout}.html",
-        svc.partials.context(
+        partials(request).context(
             chat=chat_row,
             chat_id=chat_row.id,
-            tasks=tasks,
-            has_earlier=has_earlier,
+            **window.context(),
             cursor=cursor,
             layout=layout,
             token=identity.token,

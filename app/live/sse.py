@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.types import Receive, Scope, Send
 
 from app.live.hub import LiveHub, Subscriber
 
+Recheck = Callable[[], Awaitable[bool]]
 PING = b": ping\r\n\r\n"
 # No id: the client's last event id stays that of the last real event, to resume from.
 AUTH_EXPIRED = b"event: auth-expired\r\ndata: expired\r\n\r\n"
@@ -48,12 +50,28 @@ class LiveStream:
         *,
         first: bytes = b"",
         expires_at: float | None = None,
+        still_allowed: Recheck | None = None,
+        recheck_seconds: float = 15.0,
     ) -> None:
         self.hub = hub
         self.subscriber = subscriber
         self.first = first  # sent before anything queued: the resync transcript
         self.expires_at = expires_at  # Unix seconds: when the credential that opened it expires
+        # A credential that can end before it expires (a console session signed out on any
+        # instance) is asked again before a write, at most every `recheck_seconds`.
+        self.still_allowed = still_allowed
+        self.recheck_seconds = recheck_seconds
+        self.checked_at = time.monotonic()
         self.expired = False
+
+    async def _revoked(self) -> bool:
+        if self.still_allowed is None:
+            return False
+        now = time.monotonic()
+        if now - self.checked_at < self.recheck_seconds:
+            return False
+        self.checked_at = now
+        return not await self.still_allowed()
 
     def _expire(self) -> None:
         self.expired = True
@@ -73,6 +91,8 @@ class LiveStream:
             if self.first:
                 await self._write(send, self.first)
             while not gone.done():
+                if not self.expired and (subscriber.pending or subscriber.ping_due):
+                    self.expired = await self._revoked()
                 if self.expired:
                     await self._write(send, AUTH_EXPIRED)
                     break

@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncGenerator
 
-from app.transcripts.agents.base import AgentError, AgentRequest, Chunk
+from app.agents.base import AgentError, AgentRequest, Chunk
 
 FAIL_COMMAND = "/fail"
 

@@ -11,17 +11,13 @@ from starlette.responses import Response
 
 from app.api.schemas import FeedbackLinkIn
 from app.feedback.links import (
-    answer_json,
-    describe_link,
     expiry,
     issue_link,
-    read_answer,
-    redeem_link,
 )
+from app.feedback.model import unknown_task
 from app.feedback.rules import spec_from_config
-from app.feedback.service import unknown_task
 from app.web.credentials import current_identity
-from app.web.parsing import json_body, public_base, read_json
+from app.web.parsing import json_body, public_base
 from app.web.responses import JSONResponse
 from app.web.state import services
 
@@ -59,14 +55,3 @@ async def create_link(request: Request) -> Response:
         },
         status_code=201,
     )
-
-
-async def link_state(request: Request) -> Response:
-    return JSONResponse(await describe_link(services(request).db, request.path_params["token"]))
-
-
-async def ingest(request: Request) -> Response:
-    answer = read_answer(await read_json(request))
-    svc = services(request)
-    stored = await redeem_link(svc.writer, svc.feedback, request.path_params["token"], answer)
-    return JSONResponse(answer_json(stored), status_code=201)

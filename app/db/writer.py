@@ -23,9 +23,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
-from app.db.engine import PostgresDatabase, SQLiteDatabase, busy, sqlite_transaction
-from app.events.bus import EventBus
-from app.events.domain import DomainEvent
+from app.bus import DomainEvent, EventBus
+from app.db.engine import Database, PostgresDatabase, SQLiteDatabase, busy, sqlite_transaction
 
 T = TypeVar("T")
 MAX_GROUP = 64
@@ -57,7 +56,7 @@ class _Queued(Generic[T]):
 
 
 class Writer:
-    def __init__(self, db: SQLiteDatabase | PostgresDatabase, bus: EventBus) -> None:
+    def __init__(self, db: Database, bus: EventBus) -> None:
         self.db = db
         self.bus = bus
         self._queue: list[_Queued[Any]] = []

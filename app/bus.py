@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from app.events.domain import DomainEvent
-
 log = logging.getLogger(__name__)
+# A domain event is a frozen dataclass of the package it belongs to (`transcripts.events`,
+# `feedback.events`); the bus and the writer carry events without knowing their kinds.
+DomainEvent = object
 Listener = Callable[[DomainEvent], None]
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from app.live.hub import encode
-from app.live.stream import LiveStream
+from app.live.sse import LiveStream
 from app.live.update import TRANSCRIPT
 from app.transcripts.access import owned_session
-from app.transcripts.store import task_window
 from app.web.credentials import end_user
 from app.web.state import services
+from app.widget.partials import partials
+from app.widget.transcript import read_window
 
 
 async def session_events(request: Request) -> LiveStream:
@@ -24,15 +25,15 @@ async def session_events(request: Request) -> LiveStream:
     first = b""
     if subscriber.resync:
         # The missed events are gone; send the whole transcript as it stands instead.
-        cursor = await svc.live.cursor(session_id)
+        cursor = await svc.live.position(session_id)
         turns = svc.config.widget.turns_per_page
         try:
-            tasks, has_earlier = await svc.db.read(
-                lambda conn: task_window(conn, session_id=session_id, limit=turns)
+            window = await svc.db.read(
+                lambda conn: read_window(conn, session_id, limit=turns, before=None)
             )
         except BaseException:
             svc.hub.unsubscribe(subscriber)
             raise
-        html = svc.partials.transcript(session_id, tasks, has_earlier=has_earlier)
+        html = partials(request).transcript(session_id, window)
         first = encode(TRANSCRIPT, html, cursor)
     return LiveStream(svc.hub, subscriber, first=first, expires_at=identity.expires_at)

@@ -1,0 +1,36 @@
+"""The chat widget: its page and where it may be embedded."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from app.config.base import Frozen
+
+
+class WidgetSettings(Frozen):
+    turns_per_page: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="Turns a chat page shows at first, the newest. A **Load earlier messages** "
+        "control above them fetches the turns before (with htmx, keeping the reader's place; as "
+        "a plain link without JavaScript).",
+    )
+
+
+class EmbedSettings(Frozen):
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description="Host sites allowed to frame the widget (`frame-ancestors`) and to exchange "
+        "events with it. The widget's own origin is always allowed; nothing else is by default.",
+        json_schema_extra={"doc_type": "list of origins"},
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+                raise ValueError(f"{origin!r} is not an origin like https://host.example[:port]")
+        return origins

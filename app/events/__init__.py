@@ -1,1 +1,0 @@
-"""Domain events, the bus they travel on, and the one write path that raises them."""

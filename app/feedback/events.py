@@ -1,0 +1,17 @@
+"""Feedback stored or changed, raised by the store on a transaction and published only after
+commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.feedback.model import FeedbackView
+from app.transcripts.model import TaskView
+
+
+@dataclass(frozen=True)
+class FeedbackSubmitted:
+    """Feedback was stored or changed; `task` is None for conversation-level feedback."""
+
+    feedback: FeedbackView
+    task: TaskView | None
