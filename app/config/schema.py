@@ -22,6 +22,7 @@ from app.config.feedback import (
 )
 from app.config.limits import LimitsSettings, RateLimitSettings
 from app.config.live import SSESettings
+from app.config.observability import AlertSettings, LoggingSettings, ObservabilitySettings
 from app.config.publishing import FeedbackPublishingSettings
 from app.config.retention import DataRetentionSettings
 from app.config.server import ServerSettings
@@ -93,6 +94,18 @@ class AppConfig(Frozen):
         default_factory=ServerSettings,
         description="How `feedback-widget serve` runs: deadlines for slow clients, connection "
         'limits, trusted proxies (see "Limits on one client" and "Running behind a proxy").',
+    )
+    observability: ObservabilitySettings = Field(
+        default_factory=ObservabilitySettings,
+        description="Metrics, traces and feedback annotations for the team's observability tools.",
+    )
+    alerts: tuple[AlertSettings, ...] = Field(
+        (),
+        description='Rules that post to a webhook when negative feedback passes a share (see '
+        '"Alerts").',
+    )
+    logging: LoggingSettings = Field(
+        default_factory=LoggingSettings, description="Request log lines."
     )
 
     @property
