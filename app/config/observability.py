@@ -81,7 +81,7 @@ class ObservabilitySettings(Frozen):
     @model_validator(mode="after")
     def _phoenix_needs_traces(self) -> ObservabilitySettings:
         if self.phoenix.url and not self.otlp.endpoint:
-            raise ValueError("phoenix.url needs otlp.endpoint: annotations attach to exported spans")
+            raise ValueError("phoenix.url needs otlp.endpoint: annotations go on exported spans")
         return self
 
 

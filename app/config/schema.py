@@ -101,7 +101,7 @@ class AppConfig(Frozen):
     )
     alerts: tuple[AlertSettings, ...] = Field(
         (),
-        description='Rules that post to a webhook when negative feedback passes a share (see '
+        description="Rules that post to a webhook when negative feedback passes a share (see "
         '"Alerts").',
     )
     logging: LoggingSettings = Field(
