@@ -6,7 +6,11 @@ CONFIG ?= shared_config.yaml
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents fuzz clean
+# While working: lint, then every test that needs no browser, no service and no server process
+# (the markers come from tests/support/needs.py), on both cores, then mypy. About 30 s.
+FAST := not (browser or postgres or redis or broker or model or sdk or server)
+
+.PHONY: check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +47,13 @@ test: install-test test-tools
 # FUZZ_EXAMPLES per door and database (make test runs 15, the same ones every time).
 FUZZ_EXAMPLES ?= 500
 fuzz: install-test
-	FEEDBACK_WIDGET_FUZZ=1 FEEDBACK_WIDGET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_hostile_input.py
+	FEEDBACK_WIDGET_FUZZ=1 FEEDBACK_WIDGET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_boundary_harness.py
+
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 -q -m "$(FAST)"
+	$(BIN)/mypy
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ replaces what the rule refuses in it with U+FFFD.
 
 Everything else is text and is kept exactly as sent: other control characters, bidi
 overrides, noncharacters, any length the body limit allows. It must round-trip on both
-databases, which tests/test_hostile_input.py checks at every door.
+databases, which tests/test_boundary_harness.py checks at every door.
 
 A refusal is a 422 `invalid_text` whose `errors[0].loc` names the field (`["body", "metadata",
 "k"]`, `["query", "rating"]`, `["form", "comment"]`, `["path"]`) and whose detail names it too.

@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from scripts.bench_instances import cpu_seconds  # noqa: E402
 from scripts.loadgen import MANY_STREAMS, EventStream  # noqa: E402
-from tests.agent_support import start_test_agent  # noqa: E402
 from tests.support import (  # noqa: E402
     ServerProcess,
     config_dict,
@@ -36,6 +35,7 @@ from tests.support import (  # noqa: E402
     wait_until_serving,
     write_config,
 )
+from tests.support.agents import start_test_agent  # noqa: E402
 
 STREAMS = 16
 TOKENS = 200

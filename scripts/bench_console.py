@@ -13,8 +13,6 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.console_support import OPERATOR_KEY, console_config  # noqa: E402
-from tests.seeding import seed_feedback  # noqa: E402
 from tests.support import (  # noqa: E402
     config_dict,
     migrate_for,
@@ -22,6 +20,8 @@ from tests.support import (  # noqa: E402
     stop_server,
     write_config,
 )
+from tests.support.console import OPERATOR_KEY, console_config  # noqa: E402
+from tests.support.seeding import seed_feedback  # noqa: E402
 
 ROWS = 100_000
 REQUESTS = 20

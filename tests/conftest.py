@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import Connection, Executable
-from starlette.applications import Starlette
 
 from app.bus import DomainEvent
 from app.config import Settings, settings_from_mapping
@@ -21,15 +18,17 @@ from app.db.migrate import upgrade
 from app.main import create_app
 from app.web.state import Services
 from tests import support
-from tests.agent_support import (
+from tests.support import config_dict, postgres_database
+from tests.support.agents import (
     LLAMA_API_KEY,
     LLAMA_MODEL_NAME,
     AgentProcess,
     start_llama,
     start_test_agent,
 )
-from tests.mqtt_support import Broker
-from tests.support import config_dict, postgres_database
+from tests.support.harness import Harness, HarnessFactory
+from tests.support.mqtt import Broker
+from tests.support.needs import needs
 
 
 @pytest.fixture(scope="session")
@@ -63,44 +62,6 @@ def sqlite_url(tmp_path: Path, migrated_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@dataclass
-class Harness:
-    app: Starlette
-    asgi: Any  # the app as served, with the lifespan's state
-    client: httpx.AsyncClient
-    services: Services
-    events: list[DomainEvent]
-
-    async def new_session(self, **body: Any) -> str:
-        response = await self.client.post("/api/v1/sessions", json=body)
-        assert response.status_code == 201, response.text
-        session_id: str = response.json()["id"]
-        return session_id
-
-    async def rows(self, statement: Executable) -> list[Any]:
-        """Rows of a query against the app's database (for checks the API cannot make)."""
-        return await self.services.db.read(lambda conn: list(conn.execute(statement).all()))
-
-    async def change(self, *statements: Executable) -> None:
-        """Run statements through the app's writer, in one unit of work."""
-
-        def unit(conn: Connection) -> None:
-            for statement in statements:
-                conn.execute(statement)
-
-        await self.services.writer.run(lambda tx: unit(tx.conn))
-
-    async def completed_task(self, session_id: str, text: str = "hi", **body: Any) -> str:
-        payload = {"request_text": text, "status": "completed", "response_text": "Hello!", **body}
-        response = await self.client.post(f"/api/v1/sessions/{session_id}/tasks", json=payload)
-        assert response.status_code == 201, response.text
-        task_id: str = response.json()["id"]
-        return task_id
-
-
-HarnessFactory = Callable[..., Awaitable[Harness]]
-
-
 @pytest.fixture
 async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
     """Build a fresh app (own database) with a config built from config_dict(**options)."""
@@ -115,7 +76,7 @@ async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
         transport = httpx.ASGITransport(app=manager.app)
         client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
         stack.append((manager, client))
-        services: Services = manager._state["services"]
+        services: Services = app.state.services
         events: list[DomainEvent] = []
         services.bus.subscribe(events.append)
         return Harness(app, manager.app, client, services, events)
@@ -128,7 +89,7 @@ async def make_harness(sqlite_url: str) -> AsyncIterator[HarnessFactory]:
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
-    """A mosquitto of the test's own on a free port (tests/mqtt_support.py)."""
+    """A mosquitto of the test's own on a free port (tests/support/mqtt.py)."""
     folder = tmp_path / "broker"
     folder.mkdir()
     server = Broker(folder)
@@ -143,6 +104,10 @@ async def harness(make_harness: HarnessFactory) -> Harness:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests_root = Path(__file__).parent
+    for item in items:
+        for marker in set(needs(item, tests_root)):
+            item.add_marker(marker)
     # Once Playwright's sync API starts, it keeps an event loop running on the main thread for
     # the rest of the session, which asyncio tests cannot share: run browser tests last.
     items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))

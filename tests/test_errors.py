@@ -9,7 +9,7 @@ import pytest
 from starlette.requests import Request
 from starlette.routing import Route
 
-from tests.conftest import Harness, HarnessFactory
+from tests.support.harness import Harness, HarnessFactory
 
 
 def assert_error_shape(answer: dict[str, Any], status: int) -> None:

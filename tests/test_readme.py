@@ -11,8 +11,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from app.config import AppConfig
 from app.config.docs import readme_difference
 from app.routes import routes
-from tests.conftest import Harness
 from tests.support import ROOT
+from tests.support.harness import Harness
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -2,7 +2,7 @@
 
 Every start checks the schema revision; that check reads `alembic_version` with plain SQL
 against `HEAD_REVISION`, so serving never imports Alembic (a fifth of the start-up time).
-`tests/test_db.py` checks `HEAD_REVISION` is the newest migration.
+`tests/db/test_migrate.py` checks `HEAD_REVISION` is the newest migration.
 """
 
 from __future__ import annotations

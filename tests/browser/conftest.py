@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -42,9 +43,10 @@ ServerFactory = Callable[..., str]
 def start_server(tmp_path: Path, migrated_template: Path) -> Iterator[ServerFactory]:
     """Start a real server with its own fresh database; options go to config_dict()."""
     stack = ExitStack()
+    numbers = itertools.count()
 
     def start(**options: Any) -> str:
-        name = f"server{len(stack._exit_callbacks)}"
+        name = f"server{next(numbers)}"
         if options.get("service_type", "sql") == "sql" and "database_url" not in options:
             db_path = tmp_path / f"{name}.db"
             shutil.copy(migrated_template, db_path)

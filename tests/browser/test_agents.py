@@ -1,5 +1,5 @@
 """Real agents behind the widget, in Chromium: SmolLM2 through llama.cpp's OpenAI-compatible
-server, and the AG-UI test agent (tests/agent_servers). Nothing is mocked."""
+server, and the AG-UI test agent (tests/support/agent_servers). Nothing is mocked."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import statistics
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.agent_support import LLAMA_API_KEY, LLAMA_MODEL_NAME, AgentProcess
 from tests.browser.conftest import ServerFactory
 from tests.browser.test_widget import dislike, like, new_chat, send
+from tests.support.agents import LLAMA_API_KEY, LLAMA_MODEL_NAME, AgentProcess
 
 
 def test_a_real_model_streams_a_reply_that_then_takes_feedback(

@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ServerFactory
 from tests.browser.test_widget import new_chat, send
-from tests.console_support import OPERATOR_KEY, console_config
-from tests.seeding import seed_feedback
 from tests.support import ROOT, config_dict, running_server, write_config
+from tests.support.console import OPERATOR_KEY, console_config
+from tests.support.seeding import seed_feedback
 
 
 def give(server: str, rating: str, *, comment: str | None = None, **task: Any) -> str:

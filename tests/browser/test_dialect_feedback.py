@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import ServerFactory
 from tests.browser.host_site import HostSite
 from tests.browser.test_widget import dislike, like, new_chat, send_and_wait
-from tests.dialects import OPERATOR, TRODO_SITE, dialect_options
+from tests.support.dialects import OPERATOR, TRODO_SITE, dialect_options
 
 
 def test_a_trodo_reaction_locks_the_widget_controls_live(

@@ -113,7 +113,8 @@ def test_expired_token_is_shown_and_recovered_with_set_token(
     host_site.html = host_page(server_url, session_id, mint(session_id, ttl=3))
     page.goto(host_site.url)
     page.wait_for_function("window.received.some(e => e.type === 'ready')")
-    page.wait_for_timeout(3500)  # let the token expire
+    # The stream ends when the token expires and says so; the host hears it.
+    page.wait_for_function("window.received.some(e => e.type === 'auth-expired')", timeout=10_000)
 
     send(frame, "Am I still signed in?")
     expect(frame.get_by_role("alert").filter(has_text="This chat link has expired")).to_be_visible()

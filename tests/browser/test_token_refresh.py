@@ -13,8 +13,8 @@ from playwright.sync_api import Page, Request, Response, expect
 
 from tests.browser.conftest import ServerFactory
 from tests.browser.host_site import HostSite
-from tests.console_support import OPERATOR_KEY, console_config
-from tests.console_support import SECRET as CONSOLE_SECRET
+from tests.support.console import OPERATOR_KEY, console_config
+from tests.support.console import SECRET as CONSOLE_SECRET
 
 SECRET = "token-refresh-secret-" + "r" * 44
 PUSH_KEY = "push-key-for-refresh-tests"
@@ -156,7 +156,8 @@ def test_a_stream_refused_for_an_expired_token_waits_for_a_new_one(
     page.goto(host_site.url)
     frame = page.frame_locator('iframe[title="Chat"]')
     page.wait_for_function("window.received.includes('ready')")
-    page.wait_for_timeout(3500)
+    expires_ms = jwt.decode(first_token, options={"verify_signature": False})["exp"] * 1000
+    page.wait_for_function(f"Date.now() > {expires_ms}", timeout=10_000)  # the token is dead
     page.unroute("**/events?*")
 
     page.wait_for_function("window.received.includes('auth-expired')", timeout=15_000)

@@ -276,8 +276,7 @@ def test_a_host_not_in_allowed_origins_is_refused_framing(
 ) -> None:
     session_id = httpx.post(server_url + "/api/v1/sessions", json={}).json()["id"]
     host_site.iframe_src = f"{server_url}/embed/{session_id}"
-    page.goto(host_site.url)
-    page.wait_for_timeout(1000)
+    page.goto(host_site.url)  # waits for the load event, the refused frame's included
     frame = page.frame_locator('iframe[title="Support chat"]')
     assert frame.get_by_role("textbox", name="Message").count() == 0  # the frame stays blank
     policy = httpx.get(f"{server_url}/embed/{session_id}").headers["Content-Security-Policy"]

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dialects import (
+from tests.support import ROOT, config_dict, running_server, write_config
+from tests.support.dialects import (
     AGENTSIGHT_KEY,
     OPERATOR,
     PORTKEY_KEY,
@@ -30,8 +31,7 @@ from tests.dialects import (
     dialect_options,
     push_task,
 )
-from tests.mqtt_support import Broker, Subscriber, subscribed
-from tests.support import ROOT, config_dict, running_server, write_config
+from tests.support.mqtt import Broker, Subscriber, subscribed
 
 DRIVERS = Path(__file__).parent / "drivers"
 SDK_DIR = ROOT / ".sdk"

@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per aggregate. The schema itself is owned by the Alembic
-migrations; `tests/test_db.py` fails if the two drift apart."""
+migrations; `tests/db/test_migrate.py` fails if the two drift apart."""
 
 from __future__ import annotations
 
