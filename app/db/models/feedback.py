@@ -97,11 +97,13 @@ class Feedback(Base):
             sqlite_where=text("marks_task"),
             postgresql_where=text("marks_task"),
         ),
-        Index("ix_feedback_user_created", "user_id", "created_time"),
-        Index("ix_feedback_session_created", "session_id", "created_time"),
-        Index("ix_feedback_created", "created_time"),
-        Index("ix_feedback_rating_created", "rating", "created_time"),
-        Index("ix_feedback_key_created", "key", "created_time"),
+        # The listing's order, newest first with the id as tie-breaker, walks these at any
+        # page (migration 0010).
+        Index("ix_feedback_user_created", "user_id", "created_time", "id"),
+        Index("ix_feedback_session_created", "session_id", "created_time", "id"),
+        Index("ix_feedback_created", "created_time", "id"),
+        Index("ix_feedback_rating_created", "rating", "created_time", "id"),
+        Index("ix_feedback_key_created", "key", "created_time", "id"),
         Index("ix_feedback_organisation", "organisation"),
         Index("ix_feedback_prompt", "prompt"),
         Index("ix_feedback_environment", "environment"),
