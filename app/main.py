@@ -16,21 +16,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from app.agents import build_agent
 from app.agents.runner import TaskRunner
-from app.bus import EventBus
+from app.bus import DomainEvent, EventBus, Listener
 from app.config import Settings, load_settings
 from app.db import migrate
 from app.db.engine import MEMORY_URL, create_database, database_url_for
 from app.db.writer import Writer
+from app.feedback.events import FeedbackSubmitted
 from app.feedback.service import register_keys
 from app.feedback.traces import attach_waiting_feedback
 from app.live.fanout import LiveFanout
 from app.live.hub import LiveHub
 from app.live.slots import StreamSlots
+from app.metrics import Metrics
+from app.metrics.exposition import forget_dead_workers, forget_worker
 from app.publishing.setup import start_publishing
 from app.retention import retention_loop
 from app.routes import routes
@@ -38,6 +42,7 @@ from app.server import end_streams_on_shutdown
 from app.web.handlers import EXCEPTION_HANDLERS
 from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
+from app.web.middleware.request_metrics import RequestMetrics, route_templates
 from app.web.middleware.security import SecurityHeaders
 from app.web.ratelimit import RateLimiter
 from app.web.request_log import RememberRequest, redact_access_log
@@ -57,6 +62,8 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
     """The app for `settings`. `serving`: this process serves only this app (the CLI, the
     uvicorn factory), so it may tune the process-wide garbage collector for it."""
     config = settings.config
+    metrics = Metrics(CollectorRegistry()) if config.observability.metrics.enabled else None
+    table = routes(config)
 
     @asynccontextmanager
     async def lifespan(application: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -70,7 +77,10 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
                 f"the database is not at schema revision {head}; run `feedback-widget migrate`"
             )
         bus = EventBus()
-        writer = Writer(db, bus)
+        if metrics is not None:
+            forget_dead_workers()
+            bus.subscribe(_count_feedback(metrics))
+        writer = Writer(db, bus, metrics)
         writer.add_stager(attach_waiting_feedback)
         await register_keys(writer, config.feedback_keys)
         feedback = settings.feedback
@@ -84,10 +94,12 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         partials = Partials(templates, feedback.enabled, config.agent.name)
-        runner = TaskRunner(writer=writer, agent=build_agent(config.agent))
+        runner = TaskRunner(writer=writer, agent=build_agent(config.agent), metrics=metrics)
         live = LiveFanout(hub, partials.live, config.sse, key_prefix=config.sse.key_prefix)
         live.attach(bus)
-        publishing = start_publishing(config.feedback_publishing, db=db, writer=writer, bus=bus)
+        publishing = start_publishing(
+            config.feedback_publishing, db=db, writer=writer, bus=bus, metrics=metrics
+        )
         services = Services(
             settings=settings,
             instance=instance_name(),
@@ -105,6 +117,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             ),
             publishing=publishing,
             rate_limiter=RateLimiter(config.rate_limits) if config.rate_limits.enabled else None,
+            metrics=metrics,
         )
         background = [
             asyncio.create_task(_sweep_idle_channels(hub), name="live-hub-sweeper"),
@@ -137,18 +150,38 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             if publishing is not None:
                 await publishing.stop()
             await db.dispose()
+            if metrics is not None:
+                forget_worker()
 
+    # Off, requests are not even looked at.
+    counted = []
+    if metrics is not None:
+        templates = route_templates(table)
+        counted.append(Middleware(RequestMetrics, metrics=metrics, templates=templates))
     return Starlette(
-        routes=routes(config),
+        routes=table,
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(RememberRequest),
+            *counted,
             Middleware(SecurityHeaders, allowed_origins=config.embed.allowed_origins),
             Middleware(BodyLimit, max_body_bytes=config.limits.max_body_bytes),
             Middleware(BodyTimeout, seconds=config.server.body_timeout_seconds),
         ],
     )
+
+
+def _count_feedback(metrics: Metrics) -> Listener:
+    """Feedback counts once it has committed (events are published after commit), and once:
+    a revision, or a feedback moving onto its trace's task, is not a new one."""
+
+    def count(event: DomainEvent) -> None:
+        if isinstance(event, FeedbackSubmitted) and event.new:
+            feedback = event.feedback
+            metrics.feedback_stored(feedback.via, feedback.rating, feedback.source)
+
+    return count
 
 
 async def _sweep_idle_channels(hub: LiveHub) -> None:

@@ -24,6 +24,7 @@ from app.api import feedback, link_tokens, transcripts
 from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
+from app.api.scrape import metrics
 from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import pages as console
@@ -161,6 +162,16 @@ def routes(config: AppConfig) -> list[BaseRoute]:
             ],
         ),
         compat_mount(),
+        # Always routed: off, it answers 404 in the API's shape, like any unknown API URL.
+        Route(
+            "/metrics",
+            metrics,
+            middleware=[
+                Middleware(Surface, name="api"),
+                Middleware(CleanInput),
+                Middleware(HeaderCredentialsOnly),
+            ],
+        ),
         Route("/openapi.json", openapi_json, middleware=[Middleware(CleanInput)]),
         Route("/static/code.css", pages.code_css, middleware=[Middleware(CleanInput)]),
         Mount(

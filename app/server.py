@@ -28,6 +28,7 @@ from uvicorn.supervisors import Multiprocess
 from app.config import Settings
 from app.config.loader import CONFIG_ENV_VAR
 from app.errors import ConfigError
+from app.metrics.exposition import shared_between_workers
 from app.protocols import ServeConfig, default_protocol
 
 SHUTDOWN_GRACE_SECONDS = 3
@@ -119,7 +120,11 @@ def serve(
     )
     # What uvicorn.run does with a config, which it cannot be handed.
     if config.workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        # Made before the workers start, so each one's metrics are written where any can
+        # read them all (app/metrics/exposition.py).
+        metrics = settings.config.observability.metrics.enabled
+        with shared_between_workers(config.workers, enabled=metrics):
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
     process = uvicorn.Server(config)
     process.run()

@@ -22,6 +22,7 @@ from app.agents import Agent, AgentError, AgentRequest, ModelReported
 from app.boundary import repaired
 from app.bounds import MODEL_MAX_CHARS
 from app.db.writer import Writer
+from app.metrics import Metrics
 from app.transcripts import turns
 from app.transcripts.model import TaskView, Turn
 
@@ -41,6 +42,9 @@ class _Job:
     flushing: asyncio.Task[bool] | None = None
     timer: asyncio.TimerHandle | None = None
     last_flush: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)
+    first_text: float | None = None  # seconds from the start to the agent's first text
+    ended: bool = False  # its end was counted (shutdown may finish a job a second time)
 
     def take(self) -> str:
         text = "".join(self.pending)
@@ -49,9 +53,10 @@ class _Job:
 
 
 class TaskRunner:
-    def __init__(self, *, writer: Writer, agent: Agent) -> None:
+    def __init__(self, *, writer: Writer, agent: Agent, metrics: Metrics | None = None) -> None:
         self._writer = writer
         self.agent = agent
+        self._metrics = metrics
         self._jobs: dict[str, tuple[asyncio.Task[None], _Job]] = {}
 
     @property
@@ -103,6 +108,8 @@ class TaskRunner:
                     if isinstance(chunk, ModelReported):
                         job.model = repaired(chunk.name)[:MODEL_MAX_CHARS]
                         continue
+                    if job.first_text is None:
+                        job.first_text = time.monotonic() - job.started
                     job.pending.append(repaired(chunk))
                     self._schedule_flush(job)
             await self._finish(job, "completed", None)
@@ -162,6 +169,10 @@ class TaskRunner:
 
     async def _finish(self, job: _Job, status: str, error: str | None) -> None:
         job.finishing = True
+        if self._metrics is not None and not job.ended:
+            seconds = time.monotonic() - job.started
+            self._metrics.agent_turn(status, seconds, job.first_text)
+        job.ended = True
         if job.timer is not None:
             job.timer.cancel()
             job.timer = None

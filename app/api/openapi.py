@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -20,6 +20,7 @@ from app.api.schemas import (
     TranscriptQuery,
 )
 from app.bounds import COMMENT_MAX_CHARS
+from app.config.auth import Scope
 from app.web.responses import JSONResponse
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -59,6 +60,14 @@ _LINK_ANSWER = {
         "comment": {"type": ["string", "null"], "maxLength": COMMENT_MAX_CHARS},
         "feedback_source_type": {"enum": ["app", "model"]},
     },
+}
+
+
+_API_KEY = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An `auth.api_keys` key (or `X-API-Key`). Its scopes: "
+    + ", ".join(f"`{scope}`" for scope in get_args(Scope)),
 }
 
 
@@ -246,6 +255,19 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _answer("Updated", _TASK), **_errors(*body_errors, 404, 409)},
             },
         },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics, when observability.metrics.enabled (else 404)",
+                "security": [{"apiKey": ["metrics:read"]}],
+                "responses": {
+                    "200": {
+                        "description": "The Prometheus text format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
         "/api/v1/tasks/{task_id}/events": {
             "parameters": [_param("task_id", "path")],
             "post": {
@@ -269,7 +291,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "feedback-widget", "version": "1"},
         "paths": _paths(),
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": {"apiKey": _API_KEY}},
     }
 
 

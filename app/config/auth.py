@@ -8,7 +8,9 @@ from pydantic import Field
 
 from app.config.base import Frozen
 
-Scope = Literal["transcripts:write", "feedback:write", "feedback:read", "feedback:read:all"]
+Scope = Literal[
+    "transcripts:write", "feedback:write", "feedback:read", "feedback:read:all", "metrics:read"
+]
 MIN_SECRET_BYTES = 32
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 
 from app.bus import DomainEvent, EventBus
 from app.db.engine import Database, PostgresDatabase, SQLiteDatabase, busy, sqlite_transaction
+from app.metrics import Metrics
 
 T = TypeVar("T")
 MAX_GROUP = 64
@@ -56,9 +57,10 @@ class _Queued(Generic[T]):
 
 
 class Writer:
-    def __init__(self, db: Database, bus: EventBus) -> None:
+    def __init__(self, db: Database, bus: EventBus, metrics: Metrics | None = None) -> None:
         self.db = db
         self.bus = bus
+        self._metrics = metrics
         self._queue: list[_Queued[Any]] = []
         self._drainer: asyncio.Task[None] | None = None
         self._stagers: list[Stager] = []
@@ -74,6 +76,8 @@ class Writer:
         loop = asyncio.get_running_loop()
         queued: _Queued[T] = _Queued(unit, loop.create_future())
         self._queue.append(queued)
+        if self._metrics is not None:
+            self._metrics.writer_queue.set(len(self._queue))
         if self._drainer is None:
             self._drainer = loop.create_task(self._drain(self.db), name="group-commit")
         return await queued.future
@@ -89,7 +93,14 @@ class Writer:
         return result, tx.events
 
     async def _run_alone(self, db: PostgresDatabase, unit: Unit[T]) -> T:
-        result, events = await db.transaction(lambda conn: self._apply(conn, unit))
+        metrics = self._metrics
+        if metrics is not None:
+            metrics.writer_queue.inc()
+        try:
+            result, events = await db.transaction(lambda conn: self._apply(conn, unit))
+        finally:
+            if metrics is not None:
+                metrics.writer_queue.dec()
         self._publish(events)
         return result
 
@@ -98,6 +109,9 @@ class Writer:
             while self._queue:
                 group = self._queue[:MAX_GROUP]
                 del self._queue[: len(group)]
+                if self._metrics is not None:
+                    self._metrics.writer_queue.set(len(self._queue))
+                    self._metrics.writer_group.observe(len(group))
                 try:
                     await db.in_writer_thread(partial(self._commit_group, group=group))
                 except Exception as exc:  # the commit itself failed: none of them is stored

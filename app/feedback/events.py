@@ -15,3 +15,5 @@ class FeedbackSubmitted:
 
     feedback: FeedbackView
     task: TaskView | None
+    # False: a feedback stored before changed (revised, or moved onto its trace's task).
+    new: bool = True

@@ -15,6 +15,7 @@ import time
 from app.clock import now_ms
 from app.db.engine import Database
 from app.db.writer import Writer
+from app.metrics import Metrics
 from app.publishing import outbox
 from app.publishing.outbox import OutboxMessage
 from app.publishing.transports import DeliveryError, Transport
@@ -43,6 +44,7 @@ class Dispatcher:
         transports: dict[str, Transport],
         retry_max_seconds: float,
         warn_pending_seconds: float,
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self._writer = writer
@@ -52,6 +54,14 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._last_warning = 0
         self._task: asyncio.Task[None] | None = None
+        self._metrics = metrics
+        if metrics is not None:
+            metrics.targets(list(transports))
+
+    @property
+    def targets(self) -> list[str]:
+        """The configured destinations (mqtt, webhook:<index>)."""
+        return list(self._transports)
 
     def wake(self) -> None:
         self._wake.set()
@@ -106,6 +116,8 @@ class Dispatcher:
                 outcomes.append(outbox.Outcome(event.seq, retry_at=retry_at))
                 continue
             error = await self._send(event)
+            if self._metrics is not None:
+                self._metrics.delivered(event.destination, ok=error is None)
             if error is None:
                 outcomes.append(outbox.Outcome(event.seq))
                 continue

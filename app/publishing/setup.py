@@ -13,6 +13,7 @@ from app.config.publishing import FeedbackPublishingSettings
 from app.db.engine import Database
 from app.db.writer import Writer
 from app.feedback.events import FeedbackSubmitted
+from app.metrics import Metrics
 from app.publishing import outbox
 from app.publishing.dispatcher import Dispatcher
 from app.publishing.staging import outbox_stager
@@ -33,7 +34,12 @@ class Publishing:
 
 
 def start_publishing(
-    settings: FeedbackPublishingSettings, *, db: Database, writer: Writer, bus: EventBus
+    settings: FeedbackPublishingSettings,
+    *,
+    db: Database,
+    writer: Writer,
+    bus: EventBus,
+    metrics: Metrics | None = None,
 ) -> Publishing | None:
     if not settings.enabled:
         return None
@@ -50,6 +56,7 @@ def start_publishing(
         transports=transports,
         retry_max_seconds=settings.retry_max_seconds,
         warn_pending_seconds=settings.warn_pending_seconds,
+        metrics=metrics,
     )
     writer.add_stager(outbox_stager(settings, list(transports)))
     bus.subscribe(lambda event: dispatcher.wake() if isinstance(event, FeedbackSubmitted) else None)

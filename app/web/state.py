@@ -17,6 +17,7 @@ from app.db.writer import Writer
 from app.live.fanout import LiveFanout
 from app.live.hub import LiveHub
 from app.live.slots import StreamSlots
+from app.metrics import Metrics
 from app.publishing.setup import Publishing
 from app.web.ratelimit import RateLimiter
 
@@ -36,6 +37,7 @@ class Services:
     stream_slots: StreamSlots
     publishing: Publishing | None = None
     rate_limiter: RateLimiter | None = None
+    metrics: Metrics | None = None  # None: metrics are off
 
     @property
     def config(self) -> AppConfig:

@@ -117,7 +117,7 @@ def attach_to_task(tx: Transaction, row: FeedbackView, task: TaskView, *, marks:
             updated = tx.conn.execute(_CHANGE, moved).mappings().one()
     except IntegrityError:
         return False
-    tx.emit(FeedbackSubmitted(FeedbackView.from_row(updated), task))
+    tx.emit(FeedbackSubmitted(FeedbackView.from_row(updated), task, new=False))
     return True
 
 
@@ -127,7 +127,7 @@ def update_feedback(
     """Change a stored feedback's value, weight or metadata and raise FeedbackSubmitted."""
     row = tx.conn.execute(_CHANGE, {"b_id": feedback_id, **values}).mappings().one()
     view = FeedbackView.from_row(row)
-    tx.emit(FeedbackSubmitted(view, task))
+    tx.emit(FeedbackSubmitted(view, task, new=False))
     return view
 
 

@@ -2,7 +2,8 @@
 
 Declared on the stream routes (`holds_stream` in `app/routes.py`): the widget's session
 stream and the console's operators' stream count together, against the same address. The
-slot is taken before the stream opens and given back when its response ends, however it ends.
+slot is taken before the stream opens and given back when its response ends, however it ends;
+meanwhile the stream counts as open in the metrics (`live_streams_open`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class StreamCap:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        slots = services_of(scope).stream_slots
+        svc = services_of(scope)
+        slots = svc.stream_slots
         user = self.holder(HTTPConnection(scope))
         address = scope["client"][0] if scope.get("client") else "unknown"
         refused = slots.take(user, address)
@@ -58,7 +60,11 @@ class StreamCap:
                 DETAIL[refused].format(cap=cap),
                 headers={"Retry-After": str(RETRY_SECONDS)},
             )
+        if svc.metrics is not None:
+            svc.metrics.live_streams.inc()
         try:
             await self.app(scope, receive, send)
         finally:
             slots.give_back(user, address)
+            if svc.metrics is not None:
+                svc.metrics.live_streams.dec()

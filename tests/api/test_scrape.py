@@ -1,0 +1,179 @@
+"""GET /metrics: off it does not exist; on it wants an API key with `metrics:read`; and its
+figures move by exactly what the test sent, read with prometheus-client's own parser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import eventually, free_port
+from tests.support.agent_turns import finished, new_chat, send
+from tests.support.harness import Harness, HarnessFactory
+from tests.support.metrics import (
+    METRICS_KEY,
+    PLATFORM_KEY,
+    metrics_config,
+    moved,
+    scrape,
+    value,
+)
+from tests.support.webhooks import WebhookReceiver
+
+NOT_FOUND = {"detail": "The requested resource was not found.", "code": "not_found"}
+
+
+async def test_off_by_default_it_answers_like_an_unknown_url(harness: Harness) -> None:
+    answer = await harness.client.get(
+        "/metrics", headers={"Authorization": f"Bearer {METRICS_KEY}"}
+    )
+    unknown = await harness.client.get("/api/v1/no-such-thing")
+
+    assert answer.status_code == unknown.status_code == 404
+    assert answer.json() == unknown.json() == NOT_FOUND
+
+
+async def test_only_a_key_with_the_metrics_scope_reads_it(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**metrics_config())
+    client = harness.client
+
+    nobody = await client.get("/metrics")
+    unknown_key = await client.get("/metrics", headers={"Authorization": "Bearer not-a-key-at-all"})
+    other_scope = await client.get("/metrics", headers={"Authorization": f"Bearer {PLATFORM_KEY}"})
+    in_the_url = await client.get("/metrics", params={"token": METRICS_KEY})
+
+    assert nobody.status_code == 401
+    assert nobody.json()["code"] == "unauthenticated"
+    assert "metrics:read" in nobody.json()["detail"]
+    assert nobody.headers["www-authenticate"] == "Bearer"
+    assert unknown_key.status_code == 401
+    assert set(unknown_key.json()) == {"detail", "code"}
+    assert other_scope.status_code == 403
+    assert other_scope.json() == {
+        "detail": "This credential lacks the 'metrics:read' scope this needs.",
+        "code": "missing_scope",
+    }
+    assert in_the_url.status_code == 400
+    assert (await scrape(client)) != {}
+
+
+async def test_requests_and_feedback_move_the_figures_by_what_was_sent(
+    make_harness: HarnessFactory,
+) -> None:
+    harness = await make_harness(**metrics_config())
+    client = harness.client
+    before = await scrape(client)
+
+    session_id = await harness.new_session()
+    tasks = [await harness.completed_task(session_id, f"q{n}") for n in range(3)]
+    for task_id, rating in zip(tasks, ("up", "up", "down"), strict=True):
+        body = {"taskId": task_id, "sessionId": session_id, "feedbackType": rating}
+        assert (await client.post("/api/v1/feedback", json=body)).status_code == 202
+    # A second feedback on a task is refused: it counts as a request, not as feedback.
+    again = {"taskId": tasks[0], "sessionId": session_id, "feedbackType": "down"}
+    assert (await client.post("/api/v1/feedback", json=again)).status_code == 409
+    assert (await client.get("/api/v1/sessions/nope/tasks")).status_code == 404
+    assert (await client.get("/api/v1/no-such-thing")).status_code == 404
+    assert (await client.request("BREW", "/api/v1/health")).status_code == 405
+    after = await scrape(client)
+
+    def requests(route: str, method: str, status: str) -> float:
+        labels = {"route": route, "method": method, "status": status}
+        return moved(before, after, "feedback_widget_http_requests_total", **labels)
+
+    assert requests("/api/v1/feedback", "POST", "202") == 3
+    assert requests("/api/v1/feedback", "POST", "409") == 1
+    assert requests("/api/v1/sessions", "POST", "201") == 1
+    assert requests("/api/v1/sessions/{session_id}/tasks", "POST", "201") == 3
+    assert requests("/api/v1/sessions/{session_id}/tasks", "GET", "404") == 1
+    assert requests("/api/v1/{path}", "GET", "404") == 1
+    assert requests("/api/v1/health", "other", "405") == 1
+    assert requests("/metrics", "GET", "200") == 1  # the first scrape; a scrape counts after
+    timed = {"route": "/api/v1/feedback", "method": "POST"}
+    assert moved(before, after, "feedback_widget_http_request_duration_seconds_count", **timed) == 4
+    assert moved(before, after, "feedback_widget_http_request_duration_seconds_sum", **timed) > 0
+
+    def stored(rating: str) -> float:
+        labels = {"door": "api", "rating": rating, "source": "customer"}
+        return moved(before, after, "feedback_widget_feedback_stored_total", **labels)
+
+    assert (stored("up"), stored("down")) == (2, 1)
+    # Every write went through the writer, in groups; none is waiting now.
+    units = moved(before, after, "feedback_widget_writer_group_size_sum")
+    assert units >= moved(before, after, "feedback_widget_writer_group_size_count") >= 7
+    assert value(after, "feedback_widget_writer_queue_depth") == 0
+    assert value(after, "feedback_widget_live_streams_open") == 0
+
+
+async def test_agent_turns_count_by_outcome_with_their_times(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**metrics_config())
+    before = await scrape(harness.client)
+
+    session_id = await new_chat(harness)
+    answered = await send(harness, session_id, "Hello there")
+    refused = await send(harness, session_id, "/fail please")
+    assert (await finished(harness, answered)).status == "completed"
+    assert (await finished(harness, refused)).status == "failed"
+    after = await scrape(harness.client)
+
+    for outcome, count in (("completed", 1), ("failed", 1), ("cancelled", 0)):
+        labels = {"outcome": outcome}
+        assert moved(before, after, "feedback_widget_agent_turns_total", **labels) == count
+        seconds = "feedback_widget_agent_turn_duration_seconds_count"
+        assert moved(before, after, seconds, **labels) == count
+    # Only the answered turn ever sent text.
+    assert moved(before, after, "feedback_widget_agent_time_to_first_token_seconds_count") == 1
+
+
+@pytest.fixture
+def flaky_webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver(failures=2)
+    yield receiver
+    receiver.close()
+
+
+def webhook(url: str) -> dict[str, object]:
+    hook = {"url": url, "secret": "s3cret-webhook-key"}
+    return {"feedback_publishing": {"enabled": True, "retry_max_seconds": 0.3, "webhooks": [hook]}}
+
+
+async def give_feedback(harness: Harness, count: int) -> None:
+    session_id = await harness.new_session()
+    for n in range(count):
+        task_id = await harness.completed_task(session_id, f"q{n}")
+        body = {"taskId": task_id, "sessionId": session_id, "feedbackType": "up"}
+        assert (await harness.client.post("/api/v1/feedback", json=body)).status_code == 202
+
+
+async def test_deliveries_and_failures_count_by_target(
+    make_harness: HarnessFactory, flaky_webhook: WebhookReceiver
+) -> None:
+    harness = await make_harness(**metrics_config(**webhook(flaky_webhook.url)))
+    before = await scrape(harness.client)
+
+    await give_feedback(harness, 3)
+    await eventually(lambda: len(flaky_webhook.accepted) == 3, what="three deliveries")
+    after = await scrape(harness.client)
+
+    target = {"target": "webhook:0"}
+    assert moved(before, after, "feedback_widget_outbox_deliveries_total", **target) == 3
+    assert moved(before, after, "feedback_widget_outbox_failures_total", **target) == 2
+    assert value(after, "feedback_widget_outbox_backlog", **target) == 0
+
+
+async def test_the_backlog_is_what_waits_in_the_outbox(make_harness: HarnessFactory) -> None:
+    nobody_listens = f"http://127.0.0.1:{free_port()}/hooks"
+    harness = await make_harness(**metrics_config(**webhook(nobody_listens)))
+
+    await give_feedback(harness, 4)
+
+    async def failed_once() -> bool:
+        samples = await scrape(harness.client)
+        return value(samples, "feedback_widget_outbox_failures_total", target="webhook:0") >= 1
+
+    await eventually(failed_once, what="a failed delivery")
+    samples = await scrape(harness.client)
+    target = {"target": "webhook:0"}
+    assert value(samples, "feedback_widget_outbox_backlog", **target) == 4
+    assert value(samples, "feedback_widget_outbox_oldest_pending_seconds", **target) > 0
+    assert value(samples, "feedback_widget_outbox_deliveries_total", **target) == 0
