@@ -4,12 +4,17 @@ in a folder the serve command makes and removes)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
+from app.metrics.exposition import MULTIPROCESS_ENV, forget_dead_workers, forget_worker
 from tests.support import (
     REDIS_URL,
     config_dict,
@@ -91,3 +96,36 @@ async def test_a_scrape_sums_every_worker(tmp_path: Path, postgres_url: str) -> 
     finally:
         stop_server(server)
     assert not folder.exists()  # the serve command cleans up after its workers
+
+
+def ended_process_id() -> int:
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                             capture_output=True, text=True)  # fmt: skip
+    return int(process.stdout)
+
+
+def test_a_worker_that_ended_stops_counting_in_live_gauges_but_not_in_counters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MULTIPROCESS_ENV, str(tmp_path))
+    crashed, this = ended_process_id(), os.getpid()
+    files = {
+        name: tmp_path / name
+        for name in (
+            f"gauge_livesum_{crashed}.db",
+            f"counter_{crashed}.db",
+            f"histogram_{crashed}.db",
+            f"gauge_livesum_{this}.db",
+        )
+    }
+    for path in files.values():
+        path.write_bytes(b"")
+
+    forget_dead_workers()  # what a worker does when it starts
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"counter_{crashed}.db", f"histogram_{crashed}.db", f"gauge_livesum_{this}.db"]
+    )
+    forget_worker()  # what it does when it ends in order
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"counter_{crashed}.db", f"histogram_{crashed}.db"]
+    )
