@@ -8,7 +8,13 @@ server's CPU time a request (from /proc, steadier than the rate when other work 
 machine), are compared; the goal is a cost of at most 5%. With metrics on, the server is
 scraped every second during the phase, as Prometheus would.
 
-    python scripts/bench_metrics.py [--requests 3000] [--rounds 3] [--workers 1]
+On a machine other work shares, those rates drift by more than the cost being measured, so
+the same comparison also runs in one process (`--in-process`, first): both apps, off and on,
+are called as ASGI apps in alternating batches of 16 concurrent feedback POSTs, and the
+process's CPU time is summed per app. Drift then falls on both alike. No HTTP server is in
+that loop, so the share it gives is an upper bound for a served request.
+
+    python scripts/bench_metrics.py [--requests 3000] [--rounds 3] [--in-process-only]
 """
 
 from __future__ import annotations
@@ -16,17 +22,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from app.config import settings_from_mapping  # noqa: E402
+from app.db.engine import create_database, database_url  # noqa: E402
+from app.db.migrate import upgrade  # noqa: E402
+from app.main import create_app  # noqa: E402
 from scripts.bench import CONCURRENCY, LOAD_CPU, json_post, server  # noqa: E402
 from scripts.loadgen import run_phase  # noqa: E402
 from tests.support import config_dict, free_port, write_config  # noqa: E402
@@ -110,11 +125,101 @@ def one_server(folder: Path, n: int, *, metrics: bool) -> tuple[float, float]:
         return asyncio.run(feedback_rate(port, process.pid, n, scraped=metrics))
 
 
+class Direct:
+    """An app called as ASGI, without a server: what a request costs the app itself."""
+
+    def __init__(self, app: Any, state: dict[str, Any]) -> None:
+        self.app, self.state = app, state
+
+    async def post(self, path: str, body: dict[str, object]) -> int:
+        raw = json.dumps(body).encode()
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "root_path": "", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
+            "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                        (b"content-length", str(len(raw)).encode())],
+            "state": dict(self.state),
+        }  # fmt: skip
+        messages = [{"type": "http.request", "body": raw, "more_body": False}]
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop()
+            await asyncio.sleep(3600)  # the client never goes away
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await self.app(scope, receive, send)
+        return status
+
+
+@asynccontextmanager
+async def direct_app(folder: Path, *, metrics: bool) -> AsyncIterator[Direct]:
+    url = f"sqlite:///{folder / ('on.db' if metrics else 'off.db')}"
+    db = create_database(database_url(url))
+    await upgrade(db)
+    await db.dispose()
+    config = config_dict(
+        database_url=url,
+        observability={"metrics": {"enabled": metrics}},
+        auth={"mode": "dev", "api_keys": KEYS},
+    )
+    app = create_app(settings_from_mapping(config, env={}))
+    async with app.router.lifespan_context(app) as state:
+        yield Direct(app, dict(state or {}))
+
+
+async def in_process(n: int, batch: int = 16) -> dict[bool, float]:
+    """CPU microseconds a feedback POST, with metrics off and on, in alternating batches."""
+    cpu = {False: 0.0, True: 0.0}
+    with tempfile.TemporaryDirectory() as folder:
+        async with (
+            direct_app(Path(folder), metrics=False) as off,
+            direct_app(Path(folder), metrics=True) as on,
+        ):
+            apps = {False: off, True: on}
+            for app in apps.values():
+                assert await app.post("/api/v1/sessions", {"id": "s"}) == 201
+                for i in range(n):
+                    body = {"id": f"t{i}", "request_text": "q", "status": "completed"}
+                    assert await app.post("/api/v1/sessions/s/tasks", body) == 201
+            for start in range(0, n, batch):
+                order = (False, True) if start // batch % 2 == 0 else (True, False)
+                for metrics in order:
+                    began = time.process_time()
+                    statuses = await asyncio.gather(
+                        *(
+                            apps[metrics].post(
+                                "/api/v1/feedback",
+                                {"taskId": f"t{i}", "sessionId": "s", "feedbackType": "up"},
+                            )
+                            for i in range(start, min(start + batch, n))
+                        )
+                    )
+                    cpu[metrics] += time.process_time() - began
+                    assert set(statuses) == {202}, statuses
+    return {metrics: seconds / n * 1e6 for metrics, seconds in cpu.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--in-process-only", action="store_true")
     args = parser.parse_args()
+    direct = asyncio.run(in_process(args.requests))
+    print(
+        f"in one process, CPU a feedback POST: off {direct[False]:,.0f} µs, on "
+        f"{direct[True]:,.0f} µs: {(direct[True] - direct[False]) / direct[False] * 100:+.1f}%"
+    )
+    if args.in_process_only:
+        return
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {LOAD_CPU})
     rates: dict[bool, list[float]] = {False: [], True: []}
