@@ -24,7 +24,7 @@ from app.api import feedback, link_tokens, transcripts
 from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
-from app.api.scrape import metrics
+from app.api.scrape import MetricsEndpoint
 from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import pages as console
@@ -162,10 +162,11 @@ def routes(config: AppConfig) -> list[BaseRoute]:
             ],
         ),
         compat_mount(),
-        # Always routed: off, it answers 404 in the API's shape, like any unknown API URL.
+        # Always routed, for every method: off, it answers 404 in the API's shape, like any
+        # unknown API URL.
         Route(
             "/metrics",
-            metrics,
+            MetricsEndpoint(),
             middleware=[
                 Middleware(Surface, name="api"),
                 Middleware(CleanInput),

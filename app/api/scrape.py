@@ -2,8 +2,10 @@
 
 Off (`observability.metrics.enabled: false`, the default) it answers exactly like a URL that
 does not exist. On, it wants an API key, which Prometheus sends as a bearer token: no key is
-401, a key without the scope 403, both in the API's error shape. The outbox's backlog lives in
-the database every worker shares, so it is read here, once a scrape, not counted by anyone.
+401, a key without the scope 403, any method but GET and HEAD 405, all in the API's error
+shape. (The route takes every method itself: else the pages' mount, which takes every path,
+would answer them with an HTML page.) The outbox's backlog lives in the database every worker
+shares, so it is read here, once a scrape, not counted by anyone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from app.clock import now_ms
 from app.errors import APIError, not_found
@@ -55,6 +58,9 @@ async def metrics(request: Request) -> Response:
     svc = services(request)
     if svc.metrics is None:
         raise not_found(NOT_FOUND)
+    if request.method not in ("GET", "HEAD"):
+        detail = "This method is not allowed on this URL."
+        raise APIError(405, "method_not_allowed", detail, headers={"Allow": "GET, HEAD"})
     identity = current_identity(request)
     if not identity.is_key:
         raise _needs_key()
@@ -62,3 +68,11 @@ async def metrics(request: Request) -> Response:
     backlog = await _backlog(request)
     body, content_type = render(svc.metrics.registry, backlog, request.headers.get("accept", ""))
     return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
+
+
+class MetricsEndpoint:
+    """`metrics` as an ASGI app, which a route hands every method."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await metrics(Request(scope, receive))
+        await response(scope, receive, send)

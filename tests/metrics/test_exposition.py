@@ -65,11 +65,18 @@ async def test_a_scrape_sums_every_worker(tmp_path: Path, postgres_url: str) -> 
         for _ in range(40):
             workers.add((await fresh(server.url, "GET", "/api/v1/health")).json()["instance"])
         assert len(workers) == 2, workers  # the requests did reach both
+        health = {"route": "/api/v1/health", "method": "GET", "status": "200"}
 
+        async def counted() -> bool:
+            # A worker counts a request just after its response has gone.
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+                samples = await scrape(client)
+            return moved(before, samples, "feedback_widget_http_requests_total", **health) == 40
+
+        await eventually(counted, what="the last request to be counted")
         for _ in range(4):  # whichever worker answers the scrape, it counts them all
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
                 after = await scrape(client)
-            health = {"route": "/api/v1/health", "method": "GET", "status": "200"}
             assert moved(before, after, "feedback_widget_http_requests_total", **health) == 40
             feedback = {"route": "/api/v1/feedback", "method": "POST", "status": "202"}
             assert moved(before, after, "feedback_widget_http_requests_total", **feedback) == 12
