@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.metrics.families import TURN_OUTCOMES
 from tests.support import eventually, free_port
-from tests.support.agent_turns import finished, new_chat, send
+from tests.support.agent_turns import finished, first_text, new_chat, send, stop
 from tests.support.harness import Harness, HarnessFactory
 from tests.support.metrics import (
     METRICS_KEY,
@@ -127,6 +128,27 @@ async def test_agent_turns_count_by_outcome_with_their_times(make_harness: Harne
         assert moved(before, after, seconds, **labels) == count
     # Only the answered turn ever sent text.
     assert moved(before, after, "feedback_widget_agent_time_to_first_token_seconds_count") == 1
+
+
+async def test_stopped_and_interrupted_turns_count_once(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**metrics_config(), stream_seconds=30)
+    before = await scrape(harness.client)
+
+    session_id = await new_chat(harness)
+    stopped = await send(harness, session_id, "Tell me a long story")
+    await first_text(harness, stopped)
+    await stop(harness, session_id, stopped)
+    assert (await finished(harness, stopped)).status == "cancelled"
+    # The server stopping ends a running turn, and then finishes every job it had again.
+    interrupted = await send(harness, session_id, "And another one")
+    await first_text(harness, interrupted)
+    await harness.services.runner.shutdown()
+    assert (await finished(harness, interrupted)).status == "failed"
+    after = await scrape(harness.client)
+
+    turns = "feedback_widget_agent_turns_total"
+    assert [moved(before, after, turns, outcome=o) for o in TURN_OUTCOMES] == [0, 1, 1]
+    assert moved(before, after, "feedback_widget_agent_time_to_first_token_seconds_count") == 2
 
 
 @pytest.fixture
