@@ -210,3 +210,19 @@ async def test_the_backlog_is_what_waits_in_the_outbox(make_harness: HarnessFact
     assert value(samples, "feedback_widget_outbox_backlog", **target) == 4
     assert value(samples, "feedback_widget_outbox_oldest_pending_seconds", **target) > 0
     assert value(samples, "feedback_widget_outbox_deliveries_total", **target) == 0
+
+
+async def test_on_postgresql_units_run_side_by_side_and_none_is_left_counted(
+    make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    harness = await make_harness(database_url=postgres_url, **metrics_config())
+    before = await scrape(harness.client)
+
+    await give_feedback(harness, 2)
+    after = await scrape(harness.client)
+
+    stored = {"door": "api", "rating": "up", "source": "customer"}
+    assert moved(before, after, "feedback_widget_feedback_stored_total", **stored) == 2
+    # Each unit is its own transaction there: no group commits, nothing still in flight.
+    assert moved(before, after, "feedback_widget_writer_group_size_count") == 0
+    assert value(after, "feedback_widget_writer_queue_depth") == 0

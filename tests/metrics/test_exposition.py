@@ -4,6 +4,7 @@ in a folder the serve command makes and removes)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from app.metrics.exposition import MULTIPROCESS_ENV, forget_dead_workers, forget_worker
 from tests.support import (
     REDIS_URL,
+    ServerProcess,
     config_dict,
     eventually,
     start_server,
@@ -38,6 +40,20 @@ def metric_folders() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob("feedback-widget-metrics-*"))
 
 
+async def answering(server: ServerProcess) -> None:
+    """Until both workers have answered. They start in turn; on a loaded 2-core machine that
+    can take 20 s and more."""
+    seen: set[str] = set()
+
+    async def both_up() -> bool:
+        assert server.process.poll() is None, server.log()
+        with contextlib.suppress(httpx.HTTPError):
+            seen.add((await fresh(server.url, "GET", "/api/v1/health")).json()["instance"])
+        return len(seen) == 2
+
+    await eventually(both_up, within=90, what="both workers to start")
+
+
 async def fresh(url: str, method: str, path: str, **options: object) -> httpx.Response:
     """A request on a new connection: the kernel hands each to either worker."""
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -47,8 +63,9 @@ async def fresh(url: str, method: str, path: str, **options: object) -> httpx.Re
 async def test_a_scrape_sums_every_worker(tmp_path: Path, postgres_url: str) -> None:
     config = two_worker_config(tmp_path, postgres_url)
     earlier_folders = metric_folders()
-    server = start_server(config, migrate=False, args=("--workers", "2"))
+    server = start_server(config, migrate=False, args=("--workers", "2"), wait=False)
     try:
+        await answering(server)
         (folder,) = metric_folders() - earlier_folders
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
             before = await scrape(client)

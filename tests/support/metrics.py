@@ -19,10 +19,13 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def metrics_config(**extra: Any) -> dict[str, Any]:
-    """config_dict() options: metrics on, and the keys above (dev mode for everyone else)."""
+    """config_dict() options: metrics on, and the keys above (dev mode for everyone else).
+    Data retention is off: its pass at startup would be a unit of work in flight when a test
+    reads the writer's figures."""
     return {
         "observability": {"metrics": {"enabled": True}},
         "auth": {"mode": "dev", "api_keys": KEYS},
+        "data_retention": {"enabled": False},
         **extra,
     }
 
