@@ -1,13 +1,18 @@
 """SQL for alerts: count a rule's window, and change its state with a conditional write.
 
-The window's count walks an index: `ix_feedback_rating_created` (rating, time, id) answers a
-rule without filters from the index alone; an agent or model filter reads only the window's
-rows, and a reason filter looks each of them up by `feedback_reasons`' primary key.
+The window's count walks one index and reads no row (measured on SQLite with 20,000 ratings
+in the window: 2-11 ms, against 30-45 ms for a walk that visits each row):
+- no filter: two counts over `ix_feedback_rating_created` (rating, time, id);
+- an agent or model: `ix_feedback_console` (source, time, rating, agent, model, ...), every
+  source named so that the walk is by time;
+- a reason alone: `feedback_reasons`' own `ix_feedback_reasons_period` (source, time, reason,
+  rating); with an agent or model too, the walk above looks each rating's reason up by the
+  reasons' primary key.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, exists, func, select, update
+from sqlalchemy import Connection, FromClause, case, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
@@ -19,33 +24,50 @@ from app.db.models import ALERT_STATES, FEEDBACK, FEEDBACK_REASONS
 from app.db.writer import Transaction
 
 RATINGS = ("up", "down")
+# Every source a feedback can have (a CHECK holds it): naming them all lets a walk of the
+# period indexes, which begin with the source, go by time.
+SOURCES = ("customer", "platform", "model")
 _INSERT_NEW = {
     "sqlite": sqlite_insert(ALERT_STATES).on_conflict_do_nothing(index_elements=["name"]),
     "postgresql": postgresql_insert(ALERT_STATES).on_conflict_do_nothing(index_elements=["name"]),
 }
 
 
-def window_query(rule: AlertSettings, *, now: int) -> Select[str | None, int]:
-    c = FEEDBACK.c
-    clauses = [
-        c.rating.in_(RATINGS),
-        c.created_time > window_start(rule, now),
-        c.created_time <= now,
-    ]
-    if rule.agent is not None:
-        clauses.append(c.agent_id == rule.agent)
-    if rule.model is not None:
-        clauses.append(c.model == rule.model)
-    if rule.reason is not None:
-        r = FEEDBACK_REASONS.c
-        clauses.append(exists().where(r.feedback_id == c.id, r.reason == rule.reason))
-    return select(c.rating, func.count()).where(*clauses).group_by(c.rating)
+def window_query(rule: AlertSettings, *, now: int) -> Select[int | None, int | None]:
+    """One row: the window's thumbs-up and thumbs-down matching the rule's filters."""
+    since = window_start(rule, now)
+    c, r = FEEDBACK.c, FEEDBACK_REASONS.c
+    if rule.agent is None and rule.model is None and rule.reason is None:
+        window = (c.created_time > since, c.created_time <= now)
+        up, down = (
+            select(func.count()).where(c.rating == rating, *window).scalar_subquery()
+            for rating in RATINGS
+        )
+        return select(up, down)
+    if rule.agent is None and rule.model is None:
+        # By reason alone: the reasons' rows carry the rating and time themselves.
+        source, created, rating = r.source, r.created_time, r.rating
+        table: FromClause = FEEDBACK_REASONS
+        clauses = [r.reason == rule.reason]
+    else:
+        source, created, rating = c.source, c.created_time, c.rating
+        table = FEEDBACK
+        clauses = [column == wanted for column, wanted in ((c.agent_id, rule.agent),
+                   (c.model, rule.model)) if wanted is not None]  # fmt: skip
+        if rule.reason is not None:  # looked up by the reasons' primary key, row by row
+            clauses.append(exists().where(r.feedback_id == c.id, r.reason == rule.reason))
+    ups, downs = (func.sum(case((rating == value, 1), else_=0)) for value in RATINGS)
+    return (
+        select(ups, downs)
+        .select_from(table)
+        .where(source.in_(SOURCES), created > since, created <= now, *clauses)
+    )
 
 
 def window_figures(conn: Connection, rule: AlertSettings, *, now: int) -> Figures:
     """The rated feedback matching the rule's filters in its window ending at `now`."""
-    by_rating = {rating: int(count) for rating, count in conn.execute(window_query(rule, now=now))}
-    return Figures(count=sum(by_rating.values()), negative=by_rating.get("down", 0))
+    up, down = conn.execute(window_query(rule, now=now)).one()
+    return Figures(count=int(up or 0) + int(down or 0), negative=int(down or 0))
 
 
 def states(conn: Connection, names: list[str]) -> dict[str, AlertState]:

@@ -1,8 +1,9 @@
-"""Judges every rule after feedback commits and on a timer, off the request path.
+"""Judges the rules after feedback commits and on a timer, off the request path.
 
-A stored feedback only sets a flag; the watcher's own task wakes, lets a burst land
-(COALESCE_SECONDS), and judges all rules once. The timer (TICK_SECONDS) lets the window
-slide: a burst that ages out resolves without new feedback. Judging reads first, on a reader,
+A stored feedback only notes which rules it concerns (a rating that passes their filters);
+the watcher's own task wakes, lets a burst land (COALESCE_SECONDS), and judges those rules
+once for the whole burst. Every TICK_SECONDS it judges all of them, so the window slides: a
+burst that ages out resolves without new feedback. Judging reads first, on a reader,
 and only a rule whose state looks due to change costs a unit of work, where its row is locked,
 its window counted again and its state changed by a conditional write: of several instances
 judging at once, one sends the message.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,11 +30,22 @@ from app.config.observability import AlertSettings
 from app.db.engine import Database
 from app.db.writer import Transaction, Writer
 from app.feedback.events import FeedbackSubmitted
+from app.feedback.model import FeedbackView
 from app.publishing.transports import Transport
 
 log = logging.getLogger("feedback_widget.alerts")
 TICK_SECONDS = 15.0
-COALESCE_SECONDS = 0.2
+COALESCE_SECONDS = 0.5
+
+
+def concerns(rule: AlertSettings, feedback: FeedbackView) -> bool:
+    """Whether the feedback counts in the rule's window."""
+    return (
+        feedback.rating is not None
+        and rule.agent in (None, feedback.agent_id)
+        and rule.model in (None, feedback.model)
+        and (rule.reason is None or rule.reason in (feedback.reasons or ()))
+    )
 
 
 def settle(tx: Transaction, rule: AlertSettings, *, now: int) -> AlertChanged | None:
@@ -51,20 +64,26 @@ class AlertWatcher:
         self._db = db
         self._writer = writer
         self._due = asyncio.Event()
+        self._concerned: set[str] = set()  # rules a feedback since the last pass concerns
+        self._next_tick = 0.0  # monotonic: when all rules are judged next
         self._deliver: Callable[[], None] = lambda: None
         self._task: asyncio.Task[None] | None = None
 
     def notice(self, event: DomainEvent) -> None:
         """A bus listener: costs a committed feedback one flag."""
         if isinstance(event, FeedbackSubmitted):
-            self._due.set()
+            concerned = [rule.name for rule in self.rules if concerns(rule, event.feedback)]
+            if concerned:
+                self._concerned.update(concerned)
+                self._due.set()
         elif isinstance(event, AlertChanged):
             level = logging.WARNING if event.state == "firing" else logging.INFO
             log.log(level, "%s", text(event))
             self._deliver()
 
     def wake(self) -> None:
-        """Judge the rules soon (as a stored feedback does)."""
+        """Judge every rule soon, as the timer does."""
+        self._next_tick = 0.0
         self._due.set()
 
     def start(self, *, deliver: Callable[[], None]) -> None:
@@ -81,18 +100,29 @@ class AlertWatcher:
     async def _run(self) -> None:
         while True:
             self._due.clear()
+            rules = self._take_due()
             try:
-                await self.evaluate()
+                if rules:
+                    await self.evaluate(rules)
             except Exception:
-                log.exception("judging the alerts failed; trying again at the next feedback")
+                log.exception("judging the alerts failed; trying again at the next tick")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._due.wait(), TICK_SECONDS)
+                await asyncio.wait_for(self._due.wait(), self._next_tick - time.monotonic())
                 await asyncio.sleep(COALESCE_SECONDS)
 
-    async def evaluate(self) -> list[AlertChanged]:
-        """Judge every rule now; the changes this instance made."""
+    def _take_due(self) -> tuple[AlertSettings, ...]:
+        if time.monotonic() >= self._next_tick:
+            self._next_tick = time.monotonic() + TICK_SECONDS
+            self._concerned.clear()
+            return self.rules
+        names, self._concerned = self._concerned, set()
+        return tuple(rule for rule in self.rules if rule.name in names)
+
+    async def evaluate(self, rules: tuple[AlertSettings, ...] | None = None) -> list[AlertChanged]:
+        """Judge the rules (all of them by default) now; the changes this instance made."""
         now = self.clock()
-        moving = await self._db.read(lambda conn: self._due_to_change(conn, now))
+        judged = self.rules if rules is None else rules
+        moving = await self._db.read(lambda conn: self._due_to_change(conn, judged, now))
         if not moving:
             return []
 
@@ -102,11 +132,14 @@ class AlertWatcher:
 
         return await self._writer.run(unit)
 
-    def _due_to_change(self, conn: Connection, now: int) -> list[AlertSettings]:
-        stored = store.states(conn, [rule.name for rule in self.rules])
+    @staticmethod
+    def _due_to_change(
+        conn: Connection, rules: tuple[AlertSettings, ...], now: int
+    ) -> list[AlertSettings]:
+        stored = store.states(conn, [rule.name for rule in rules])
         return [
             rule
-            for rule in self.rules
+            for rule in rules
             if store.window_figures(conn, rule, now=now).state_for(rule)
             != stored.get(rule.name, "ok")
         ]

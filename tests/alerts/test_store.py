@@ -53,18 +53,21 @@ def plan(conn: Connection, alert: AlertSettings) -> str:
 @pytest.mark.parametrize(
     ("options", "index"),
     [
-        ({}, "USING COVERING INDEX ix_feedback_rating_created"),
-        ({"model": "m-1", "agent": "a"}, "USING INDEX ix_feedback_rating_created"),
-        ({"reason": "Wrong"}, "USING COVERING INDEX ix_feedback_rating_created"),
+        ({}, "feedback USING COVERING INDEX ix_feedback_rating_created"),
+        ({"model": "m-1"}, "feedback USING COVERING INDEX ix_feedback_console"),
+        ({"agent": "a", "model": "m-1"}, "feedback USING COVERING INDEX ix_feedback_console"),
+        ({"reason": "Wrong"}, "feedback_reasons USING COVERING INDEX ix_feedback_reasons_period"),
+        ({"reason": "Wrong", "model": "m-1"}, "feedback USING INDEX ix_feedback_console"),
     ],
-)
+)  # fmt: skip
 async def test_the_window_is_counted_from_an_index(
     make_harness: HarnessFactory, options: dict[str, Any], index: str
 ) -> None:
     harness = await make_harness()
     found = await harness.services.db.read(lambda conn: plan(conn, rule(**options)))
-    assert index in found, found
-    assert "SCAN feedback" not in found, found  # never the whole table
+    assert f"SEARCH {index}" in found, found
+    assert "SCAN feedback" not in found, found  # never a whole table
+    assert "(source=? AND created_time>? AND created_time<?)" in found or not options
 
 
 async def test_a_change_is_written_only_from_the_state_it_was_judged_in(

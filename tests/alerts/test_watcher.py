@@ -4,7 +4,7 @@ the database across a restart and between two instances."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,6 +12,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from app.alerts.events import AlertChanged
 from app.alerts.watcher import AlertWatcher
 from app.clock import now_ms
 from app.config import settings_from_mapping
@@ -181,6 +182,11 @@ async def test_a_message_waits_in_the_outbox_while_the_receiver_is_down(
         await received(receiver, ["firing"])
 
 
+def both_judge(*instances: Harness) -> list[Coroutine[Any, Any, list[AlertChanged]]]:
+    """Each instance judges three times at once, beside its own background passes."""
+    return [watcher(instance).evaluate() for instance in instances * 3]
+
+
 @pytest.mark.postgres
 async def test_two_instances_on_one_postgres_send_each_change_once(
     make_harness: HarnessFactory, postgres_url: str
@@ -190,12 +196,11 @@ async def test_two_instances_on_one_postgres_send_each_change_once(
         first, second = await make_harness(**options), await make_harness(**options)
         for harness in (first, second, first, second, first):
             await rate(harness, "down", 1)
-        # Both judge at once, beside their own background passes.
-        changes = await asyncio.gather(watcher(first).evaluate(), watcher(second).evaluate())
+        changes = await asyncio.gather(*both_judge(first, second))
         assert sum(len(made) for made in changes) <= 1
         await received(receiver, ["firing"])
         for harness in (second, first, second, first, second, first):
             await rate(harness, "up", 1)
-        changes = await asyncio.gather(watcher(first).evaluate(), watcher(second).evaluate())
+        changes = await asyncio.gather(*both_judge(first, second))
         assert sum(len(made) for made in changes) <= 1
         await received(receiver, ["firing", "resolved"])
