@@ -1,9 +1,12 @@
 """What alerts cost a feedback POST: the same server with no rules and with three (one plain,
-one filtered by model, one by reason), each judging after every committed feedback.
+one filtered by model, one by reason), judged after committed feedback (coalesced) and on a
+timer.
 
 The server runs pinned to core 0 and the load generator to core 1, on a fresh SQLite file;
 the two variants alternate `--rounds` times, and each phase POSTs `--requests` feedback at
-concurrency 16 (a third of them thumbs-down, under every rule's threshold, so nothing fires).
+concurrency 16 (a third of them thumbs-down with the reason "Wrong": the plain and model rules
+stay quiet, the reason rule fires once). Throughput on a shared machine drifts; the server's
+CPU time per feedback is the steadier figure.
 
     python scripts/bench_alerts.py [--requests 3000] [--rounds 2]
 """
@@ -37,7 +40,14 @@ RULES = [
 ]
 
 
-async def post_feedback(port: int, n: int) -> PhaseResult:
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system CPU time so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def post_feedback(port: int, pid: int, n: int) -> tuple[PhaseResult, float]:
+    """The POST phase, and the server's CPU milliseconds per feedback during it."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
         session = (await client.post("/api/v1/sessions", json={})).json()["id"]
     tasks_path = f"/api/v1/sessions/{session}/tasks"
@@ -55,10 +65,13 @@ async def post_feedback(port: int, n: int) -> PhaseResult:
         body = {"taskId": f"t{i}", "sessionId": session, "feedbackType": "down" if down else "up"}
         return json_post("/api/v1/feedback", {**body, "reasons": ["Wrong"]} if down else body)
 
-    return await run_phase("POST feedback", port, rate, concurrency=CONCURRENCY, total=n)
+    before = cpu_seconds(pid)
+    result = await run_phase("POST feedback", port, rate, concurrency=CONCURRENCY, total=n)
+    await asyncio.sleep(1)  # the last passes the burst started
+    return result, (cpu_seconds(pid) - before) * 1000 / n
 
 
-def measure(folder: Path, *, alerts: bool, n: int) -> PhaseResult:
+def measure(folder: Path, *, alerts: bool, n: int) -> tuple[PhaseResult, float]:
     folder.mkdir()
     hook = f"http://127.0.0.1:{free_port()}/hook"
     options: dict[str, Any] = {
@@ -74,8 +87,8 @@ def measure(folder: Path, *, alerts: bool, n: int) -> PhaseResult:
     )
     port = free_port()
     command = [*app, "serve", "--config", str(config_path), "--port", str(port)]
-    with server([*command, "--log-level", "warning"], port, folder / "log", pinned=True):
-        return asyncio.run(post_feedback(port, n))
+    with server([*command, "--log-level", "warning"], port, folder / "log", pinned=True) as process:
+        return asyncio.run(post_feedback(port, process.pid, n))
 
 
 def main() -> None:
@@ -86,16 +99,24 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {LOAD_CPU})
     results: dict[str, list[PhaseResult]] = {"off": [], "on": []}
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
     with tempfile.TemporaryDirectory() as tmp:
         for round_number in range(args.rounds):
             for variant in ("off", "on"):
                 folder = Path(tmp) / f"{variant}-{round_number}"
-                result = measure(folder, alerts=variant == "on", n=args.requests)
+                result, cpu_ms = measure(folder, alerts=variant == "on", n=args.requests)
                 results[variant].append(result)
-                print(variant, json.dumps(result.summary()), flush=True)
+                cpu[variant].append(cpu_ms)
+                summary = {**result.summary(), "cpu_ms_per_request": round(cpu_ms, 3)}
+                print(variant, json.dumps(summary), flush=True)
     rate = {v: statistics.mean(r.rate for r in runs) for v, runs in results.items()}
     p50 = {v: statistics.mean(r.percentile(0.5) for r in runs) for v, runs in results.items()}
     p99 = {v: statistics.mean(r.percentile(0.99) for r in runs) for v, runs in results.items()}
+    per = {v: statistics.median(values) for v, values in cpu.items()}
+    print(
+        f"server CPU per feedback (median): {per['off']:.3f} -> {per['on']:.3f} ms "
+        f"({per['on'] / per['off'] - 1:+.1%})"
+    )
     print(
         f"POST /api/v1/feedback, {args.requests} x {args.rounds}: "
         f"{rate['off']:.0f} -> {rate['on']:.0f} req/s ({rate['on'] / rate['off'] - 1:+.1%}), "

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+
+import yaml
 
 from app.alerts.events import AlertChanged
 from app.alerts.message import payload, queue_name
 from app.alerts.window import Figures
+from app.config import settings_from_mapping
 from app.config.observability import AlertSettings
+from tests.support import ROOT
 
 RULE = AlertSettings(
     name="negative-answers",
@@ -65,3 +70,25 @@ def test_every_alert_has_a_queue_name_that_fits_the_outbox() -> None:
     long = [queue_name("x" * 200), queue_name("x" * 199 + "y")]
     assert all(len(name) <= 64 and name.startswith("alert:") for name in long)
     assert long[0] != long[1]
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The `language` code blocks of the README's "Alerts" section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Alerts\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_readme_shows_the_body_the_server_sends() -> None:
+    (example,) = readme_blocks("json")
+    rule = RULE.model_copy(update={"model": None})
+    at = 1_796_466_000_000  # the example's instant
+    change = AlertChanged(rule, "firing", Figures(13, 8), at)
+    assert json.loads(example) == json.loads(payload(change, app="support-bot"))
+
+
+def test_the_readme_config_example_loads() -> None:
+    (example,) = readme_blocks("yaml")
+    data = {"apps": yaml.safe_load(example)["apps"]}
+    settings = settings_from_mapping(data, env={"SLACK_WEBHOOK_URL": "https://hooks.example/x"})
+    assert [alert.name for alert in settings.config.alerts] == ["negative-answers", "gpt-4o-wrong"]
