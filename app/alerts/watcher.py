@@ -78,7 +78,7 @@ class AlertWatcher:
                 self._due.set()
         elif isinstance(event, AlertChanged):
             level = logging.WARNING if event.state == "firing" else logging.INFO
-            log.log(level, "%s", text(event))
+            log.log(level, "%s", text(event).split(" ", 1)[1])  # without the emoji
             self._deliver()
 
     def wake(self) -> None:

@@ -4,6 +4,7 @@ the database across a restart and between two instances."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -99,8 +100,9 @@ async def test_a_burst_fires_once_and_recovery_resolves_once(
 
 
 async def test_a_burst_that_ages_out_resolves_without_new_feedback(
-    make_harness: HarnessFactory,
+    make_harness: HarnessFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="feedback_widget.alerts")
     with webhook_receiver() as receiver:
         harness = await make_harness(**alerting(receiver.url))
         await rate(harness, "down", 4)
@@ -114,6 +116,11 @@ async def test_a_burst_that_ages_out_resolves_without_new_feedback(
     assert resolved["text"] == (
         f':white_check_mark: Alert "{RULE}" resolved: no rated feedback in the last 15 minutes'
     )
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name.endswith("alerts")]
+    assert logged == [
+        ("WARNING", f'Alert "{RULE}" firing: 100% thumbs-down (4 of 4) in the last 15 minutes'),
+        ("INFO", f'Alert "{RULE}" resolved: no rated feedback in the last 15 minutes'),
+    ]
 
 
 async def test_only_feedback_matching_the_filters_counts(make_harness: HarnessFactory) -> None:
