@@ -211,3 +211,18 @@ async def test_two_instances_on_one_postgres_send_each_change_once(
         changes = await asyncio.gather(*both_judge(first, second))
         assert sum(len(made) for made in changes) <= 1
         await received(receiver, ["firing", "resolved"])
+
+
+async def test_alerts_and_feedback_events_share_the_outbox_apart(
+    make_harness: HarnessFactory,
+) -> None:
+    with webhook_receiver() as alerts, webhook_receiver() as events:
+        options = alerting(alerts.url)
+        options["feedback_publishing"].update(
+            enabled=True, webhooks=[{"url": events.url, "secret": "s3cret"}]
+        )
+        harness = await make_harness(**options)
+        await rate(harness, "down", 4)
+        await received(alerts, ["firing"])
+        await eventually(lambda: len(events.messages) == 4, what="the feedback events")
+    assert all("feedback" in message and "state" not in message for message in events.messages)
