@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 
 from app.agents import build_agent
 from app.agents.runner import TaskRunner
+from app.alerts.watcher import prepare_alerts
 from app.bus import DomainEvent, EventBus, Listener
 from app.config import Settings, load_settings
 from app.db import migrate
@@ -97,9 +98,17 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         runner = TaskRunner(writer=writer, agent=build_agent(config.agent), metrics=metrics)
         live = LiveFanout(hub, partials.live, config.sse, key_prefix=config.sse.key_prefix)
         live.attach(bus)
+        alerts = prepare_alerts(config.alerts, app=settings.app.name, db=db, writer=writer, bus=bus)
         publishing = start_publishing(
-            config.feedback_publishing, db=db, writer=writer, bus=bus, metrics=metrics
+            config.feedback_publishing,
+            db=db,
+            writer=writer,
+            bus=bus,
+            targets=alerts.transports if alerts is not None else None,
+            metrics=metrics,
         )
+        if alerts is not None and publishing is not None:
+            alerts.watcher.start(deliver=publishing.dispatcher.wake)
         services = Services(
             settings=settings,
             instance=instance_name(),
@@ -116,6 +125,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
                 per_address=config.limits.streams_per_address,
             ),
             publishing=publishing,
+            alerts=alerts.watcher if alerts is not None else None,
             rate_limiter=RateLimiter(config.rate_limits) if config.rate_limits.enabled else None,
             metrics=metrics,
         )
@@ -147,6 +157,8 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
                     await task
             await runner.shutdown()
             await live.stop()
+            if alerts is not None:
+                await alerts.watcher.stop()
             if publishing is not None:
                 await publishing.stop()
             await db.dispose()

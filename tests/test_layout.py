@@ -136,7 +136,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("db",),
     ("transcripts",),
     ("feedback",),
-    ("agents", "live", "publishing"),
+    ("agents", "live", "publishing", "alerts"),
     ("web",),
     ("api", "compat", "widget", "console", "link_answers"),
     ("retention", "routes", "server", "protocols", "main", "cli", "__main__"),

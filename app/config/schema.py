@@ -133,6 +133,17 @@ class AppConfig(Frozen):
                 raise ValueError(f"key {name!r} is declared more than once")
         return keys
 
+    @field_validator("alerts")
+    @classmethod
+    def _unique_alerts(cls, alerts: tuple[AlertSettings, ...]) -> tuple[AlertSettings, ...]:
+        names = [alert.name for alert in alerts]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(
+                    f"alert {name!r} is declared more than once: its name keys its state"
+                )
+        return alerts
+
 
 class AppSettings(Frozen):
     name: str = Field(min_length=1, description="The app's name.")

@@ -50,7 +50,7 @@ class Metrics:
         )
         self.deliveries = Counter(
             PREFIX + "outbox_deliveries",
-            "Outbox events delivered, by target (mqtt, webhook:<index>).",
+            "Outbox events delivered, by target (mqtt, webhook:<index>, alert:<name>).",
             ("target",),
             registry=registry,
         )

@@ -60,7 +60,7 @@ class Dispatcher:
 
     @property
     def targets(self) -> list[str]:
-        """The configured destinations (mqtt, webhook:<index>)."""
+        """The configured destinations (mqtt, webhook:<index>, alert:<name>)."""
         return list(self._transports)
 
     def wake(self) -> None:

@@ -39,26 +39,32 @@ def start_publishing(
     db: Database,
     writer: Writer,
     bus: EventBus,
+    targets: dict[str, Transport] | None = None,
     metrics: Metrics | None = None,
 ) -> Publishing | None:
-    if not settings.enabled:
+    """The dispatcher runs when feedback is published, or when other features stage outbox
+    rows for destinations of their own (`targets`: alerts' webhooks)."""
+    if not settings.enabled and not targets:
         return None
     transports: dict[str, Transport] = {}
-    if settings.broker is not None:
+    if settings.enabled and settings.broker is not None:
         transports[outbox.MQTT] = MqttTransport(settings.broker)
-    http = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if settings.webhooks else None
-    for index, webhook in enumerate(settings.webhooks):
+    webhooks = settings.webhooks if settings.enabled else ()
+    http = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if webhooks else None
+    for index, webhook in enumerate(webhooks):
         assert http is not None
         transports[outbox.webhook_destination(index)] = WebhookTransport(webhook, http)
     dispatcher = Dispatcher(
         db=db,
         writer=writer,
-        transports=transports,
+        transports={**transports, **(targets or {})},
         retry_max_seconds=settings.retry_max_seconds,
         warn_pending_seconds=settings.warn_pending_seconds,
         metrics=metrics,
     )
-    writer.add_stager(outbox_stager(settings, list(transports)))
-    bus.subscribe(lambda event: dispatcher.wake() if isinstance(event, FeedbackSubmitted) else None)
+    if settings.enabled:
+        writer.add_stager(outbox_stager(settings, list(transports)))
+        wake = dispatcher.wake
+        bus.subscribe(lambda event: wake() if isinstance(event, FeedbackSubmitted) else None)
     dispatcher.start()
     return Publishing(dispatcher, http)

@@ -10,6 +10,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
 from app.agents.runner import TaskRunner
+from app.alerts.watcher import AlertWatcher
 from app.bus import EventBus
 from app.config import AppConfig, FeedbackAvailability, Settings
 from app.db.engine import Database
@@ -36,6 +37,7 @@ class Services:
     templates: Jinja2Templates
     stream_slots: StreamSlots
     publishing: Publishing | None = None
+    alerts: AlertWatcher | None = None
     rate_limiter: RateLimiter | None = None
     metrics: Metrics | None = None  # None: metrics are off
 

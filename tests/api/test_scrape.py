@@ -19,7 +19,7 @@ from tests.support.metrics import (
     scrape,
     value,
 )
-from tests.support.webhooks import WebhookReceiver
+from tests.support.webhooks import WebhookReceiver, webhook_receiver
 
 NOT_FOUND = {"detail": "The requested resource was not found.", "code": "not_found"}
 
@@ -153,9 +153,8 @@ async def test_stopped_and_interrupted_turns_count_once(make_harness: HarnessFac
 
 @pytest.fixture
 def flaky_webhook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver(failures=2)
-    yield receiver
-    receiver.close()
+    with webhook_receiver(failures=2) as receiver:
+        yield receiver
 
 
 def webhook(url: str) -> dict[str, object]:
@@ -178,7 +177,7 @@ async def test_deliveries_and_failures_count_by_target(
     before = await scrape(harness.client)
 
     await give_feedback(harness, 3)
-    await eventually(lambda: len(flaky_webhook.accepted) == 3, what="three deliveries")
+    await eventually(lambda: len(flaky_webhook.messages) == 3, what="three deliveries")
     target = {"target": "webhook:0"}
     after = before
 

@@ -228,3 +228,31 @@ def test_publishing_config_errors_name_the_key_path(
 ) -> None:
     data = config_dict(database_url="sqlite:///x.db", feedback_publishing=publishing)
     assert error_for(data) == expected
+
+
+@pytest.mark.parametrize(
+    ("alerts", "expected"),
+    [
+        (
+            [{"name": "a", "negative_share_above": 0.5, "window_minutes": 5,
+              "webhook_url": "https://h/x"}] * 2,
+            "apps[0].app_config.alerts: alert 'a' is declared more than once: its name keys "
+            "its state",
+        ),
+        (
+            [{"name": "a", "negative_share_above": 1.5, "window_minutes": 5,
+              "webhook_url": "https://h/x"}],
+            "apps[0].app_config.alerts[0].negative_share_above: Input should be less than or "
+            "equal to 1 (got 1.5)",
+        ),
+        (
+            [{"name": "a", "negative_share_above": 0.5, "window_minutes": 5,
+              "webhook_url": "hooks.slack.com/x"}],
+            "apps[0].app_config.alerts[0].webhook_url: must be an http:// or https:// URL "
+            "(got 'hooks.slack.com/x')",
+        ),
+    ],
+)  # fmt: skip
+def test_alert_config_errors_name_the_key_path(alerts: list[Any], expected: str) -> None:
+    data = config_dict(database_url="sqlite:///x.db", alerts=alerts)
+    assert error_for(data).startswith(expected)

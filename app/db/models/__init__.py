@@ -10,7 +10,7 @@ from sqlalchemy import Table
 from app.db.models.base import FINISHED_STATUSES, TASK_STATUSES, Base
 from app.db.models.console import ConsoleSession
 from app.db.models.feedback import KEY_TYPES, Feedback, FeedbackKey, FeedbackReason, FeedbackToken
-from app.db.models.operations import OutboxEvent, ScheduledJob
+from app.db.models.operations import AlertState, OutboxEvent, ScheduledJob
 from app.db.models.transcripts import ChatSession, Task, TaskEvent
 
 SESSIONS = cast(Table, ChatSession.__table__)
@@ -23,8 +23,10 @@ FEEDBACK_TOKENS = cast(Table, FeedbackToken.__table__)
 OUTBOX = cast(Table, OutboxEvent.__table__)
 SCHEDULED_JOBS = cast(Table, ScheduledJob.__table__)
 CONSOLE_SESSIONS = cast(Table, ConsoleSession.__table__)
+ALERT_STATES = cast(Table, AlertState.__table__)
 
 __all__ = [
+    "ALERT_STATES",
     "CONSOLE_SESSIONS",
     "FEEDBACK",
     "FEEDBACK_KEYS",
@@ -38,6 +40,7 @@ __all__ = [
     "TASKS",
     "TASK_EVENTS",
     "TASK_STATUSES",
+    "AlertState",
     "Base",
     "ChatSession",
     "ConsoleSession",

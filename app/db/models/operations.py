@@ -1,9 +1,11 @@
-"""What runs behind the requests: the publishing outbox and scheduled jobs' last runs."""
+"""What runs behind the requests: the publishing outbox, scheduled jobs' last runs and the
+alerts' states."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Index,
     Integer,
     String,
@@ -52,6 +54,22 @@ class ScheduledJob(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_run_ms: Mapped[int] = mapped_column(BigInteger)
     ran_by: Mapped[str] = mapped_column(String(255))
+
+
+class AlertState(Base):
+    """Whether an alert is firing, shared by every instance: changing it is a conditional
+    write, so each `firing` and `resolved` is sent once. `count` and `negative` are the
+    window's rated feedback and thumbs-down at the last change."""
+
+    __tablename__ = "alert_states"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    changed_time: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(Integer)
+    negative: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("state IN ('ok', 'firing')", name="ck_alert_states_state"),)
 
 
 # The tables, for Core statements in the store modules.
