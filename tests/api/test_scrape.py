@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 
 from app.metrics.families import TURN_OUTCOMES
 from tests.support import eventually, free_port
@@ -14,6 +17,7 @@ from tests.support.harness import Harness, HarnessFactory
 from tests.support.metrics import (
     METRICS_KEY,
     PLATFORM_KEY,
+    SCRAPER,
     metrics_config,
     moved,
     scrape,
@@ -60,6 +64,17 @@ async def test_only_a_key_with_the_metrics_scope_reads_it(make_harness: HarnessF
     assert posted.status_code == 405
     assert posted.json()["code"] == "method_not_allowed"
     assert (await scrape(client)) != {}
+
+
+async def test_prometheus_asking_for_openmetrics_gets_it(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(**metrics_config())
+    accept = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3"
+
+    answer = await harness.client.get("/metrics", headers={**SCRAPER, "Accept": accept})
+
+    assert answer.headers["content-type"].startswith("application/openmetrics-text")
+    families = {family.name for family in openmetrics_families(answer.text)}
+    assert {"feedback_widget_agent_turns", "feedback_widget_outbox_backlog"} <= families
 
 
 async def test_requests_and_feedback_move_the_figures_by_what_was_sent(
