@@ -40,7 +40,7 @@ from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
 from app.web.middleware.security import SecurityHeaders
 from app.web.ratelimit import RateLimiter
-from app.web.request_log import RememberRequest, redact_access_log
+from app.web.request_log import RequestLog
 from app.web.state import Services
 from app.web.templates import build_templates
 from app.widget.partials import Partials, widget_filters
@@ -143,7 +143,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
-            Middleware(RememberRequest),
+            Middleware(RequestLog),
             Middleware(SecurityHeaders, allowed_origins=config.embed.allowed_origins),
             Middleware(BodyLimit, max_body_bytes=config.limits.max_body_bytes),
             Middleware(BodyTimeout, seconds=config.server.body_timeout_seconds),
@@ -171,7 +171,5 @@ def instance_name() -> str:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory app.main:app_from_environment` (what `feedback-widget serve`
-    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. uvicorn has configured its loggers
-    by now: its access log learns to redact credentials here."""
-    redact_access_log()
+    runs in each worker); reads FEEDBACK_WIDGET_CONFIG."""
     return create_app(load_settings(), serving=True)

@@ -28,13 +28,13 @@ from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import pages as console
 from app.console.session import RequireOperator, stream_holder
+from app.resources import static_dir
 from app.web.middleware.boundary import CleanInput
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
 from app.web.middleware.rules import PUBLIC, holds_stream, spends
 from app.web.middleware.security import PrivatePages
 from app.web.middleware.surface import Surface
-from app.web.templates import STATIC_DIR
 from app.widget import events, forms, pages
 
 
@@ -165,7 +165,7 @@ def routes(config: AppConfig) -> list[BaseRoute]:
         Route("/static/code.css", pages.code_css, middleware=[Middleware(CleanInput)]),
         Mount(
             "/static",
-            StaticFiles(directory=STATIC_DIR),
+            StaticFiles(directory=static_dir()),
             name="static",
             middleware=[Middleware(CleanInput)],
         ),

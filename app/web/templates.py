@@ -7,16 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 
 from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
 from app import bounds
+from app.resources import templates_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
 HTMX_JS = "vendor/htmx-2.0.11.min.js"
 HTMX_SSE_JS = "vendor/htmx-ext-sse-2.2.4.min.js"
 
@@ -64,7 +61,7 @@ def static_urls(router: Router) -> Callable[[str], str]:
 
 def build_templates(router: Router) -> Jinja2Templates:
     """The environment, for the app whose `router` serves the static files."""
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates = Jinja2Templates(directory=str(templates_dir()))
     env = templates.env
     env.filters.update(percent=percent, signed=signed, utc=utc, iso=iso)
     env.globals.update(

@@ -28,6 +28,7 @@ FIXTURES = {
     "agui_agent": "server",
     "start_server": "server",
     "server_url": "server",
+    "built_wheel": "server",
 }
 # Names whose use in a test's code means it reaches that service or starts a process.
 NAMES = {

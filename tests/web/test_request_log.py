@@ -3,6 +3,8 @@ X-Forwarded-For only from the proxies the config names."""
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections import Counter
 from pathlib import Path
@@ -10,8 +12,15 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from app.web.log_format import JsonFormatter
+from app.web.request_log import ACCESS_LOGGER
 from tests.support import config_dict, start_server, stop_server, write_config
+from tests.support.harness import Harness
 
 SECRET = "server-logs-secret-" + "l" * 40
 PLATFORM_KEY = "platform-key-0123456789"
@@ -61,7 +70,7 @@ def test_no_token_or_key_reaches_the_access_log(tmp_path: Path) -> None:
     finally:
         stop_server(server)
     log = server.log()
-    assert f"/chat/{session_id}" in log and "/api/v1/feedback/ingest/" in log  # it did log
+    assert "GET /chat/{session_id} 200" in log and "/api/v1/feedback/ingest/{token}" in log
     for secret in (user_token, signature, PLATFORM_KEY, link_secret):
         assert secret not in log, f"{secret[:12]}… is in the log:\n{log}"
 
@@ -103,3 +112,96 @@ def test_a_named_proxy_is_believed_and_each_forwarded_address_counts(tmp_path: P
     again.mkdir()
     one = ["203.0.113.7"] * 12
     assert login_statuses(again, forwarded_for=one, **trusted) == {401: 10, 429: 2}
+
+
+def json_lines(log: str) -> list[dict[str, Any]]:
+    """Every line the server wrote, each a JSON object (a line that is not fails the test)."""
+    return [json.loads(line) for line in log.splitlines() if line.strip()]
+
+
+def test_json_request_lines_name_the_route_and_who_but_no_credential(tmp_path: Path) -> None:
+    config = config_dict(
+        database_url=f"sqlite:///{tmp_path / 'json.db'}",
+        auth={"mode": "token", "secret": SECRET, "api_keys": KEYS},
+        logging={"format": "json"},
+    )
+    server = start_server(write_config(tmp_path / "json.yaml", config), log_level="info")
+    user_token = jwt.encode({"sub": "ann", "exp": int(time.time()) + 600}, SECRET, "HS256")
+    platform = {"X-API-Key": PLATFORM_KEY}
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            chat = client.post("/api/v1/sessions", json={"user_id": "ann"}, headers=platform)
+            session_id = chat.json()["id"]
+            page = client.get(f"/chat/{session_id}?token={user_token}&theme=dark")
+            echoed = client.get("/api/v1/health", headers={"X-Request-ID": "lb-7f3a.2_x"})
+            unsafe = client.get("/api/v1/health", headers={"X-Request-ID": "has spaces"})
+            missing = client.get(f"/no/such/page?token={user_token}")
+    finally:
+        stop_server(server)
+    assert page.status_code == 200 and missing.status_code == 404
+    assert echoed.headers["X-Request-ID"] == "lb-7f3a.2_x"
+    assert unsafe.headers["X-Request-ID"] != "has spaces"
+    assert all(len(r.headers["X-Request-ID"]) >= 8 for r in (chat, page, unsafe, missing))
+
+    log = server.log()
+    assert user_token not in log and user_token.rsplit(".", 1)[1] not in log
+    assert PLATFORM_KEY not in log and "theme=dark" not in log and session_id not in log
+    lines = json_lines(log)
+    assert any(line["logger"].startswith("uvicorn") for line in lines)  # its lines are JSON too
+    requests = {
+        line["request_id"]: line for line in lines if line["logger"] == "feedback_widget.access"
+    }
+    fields = ("method", "route", "status", "user", "key")
+    seen = {
+        response.headers["X-Request-ID"]: {k: requests[response.headers["X-Request-ID"]].get(k)
+                                           for k in fields}
+        for response in (chat, page, echoed, missing)
+    }  # fmt: skip
+    assert list(seen.values()) == [
+        {"method": "POST", "route": "/api/v1/sessions", "status": 201, "user": None,
+         "key": "platform"},
+        {"method": "GET", "route": "/chat/{session_id}", "status": 200, "user": "ann",
+         "key": None},
+        {"method": "GET", "route": "/api/v1/health", "status": 200, "user": None, "key": None},
+        {"method": "GET", "route": None, "status": 404, "user": None, "key": None},
+    ]  # fmt: skip
+    durations = [requests[rid]["duration_ms"] for rid in seen]
+    assert all(isinstance(ms, float | int) and 0 <= ms < 10_000 for ms in durations)
+
+
+def test_text_request_lines_are_for_people(tmp_path: Path) -> None:
+    config = config_dict(database_url=f"sqlite:///{tmp_path / 'text.db'}")
+    server = start_server(write_config(tmp_path / "text.yaml", config), log_level="info")
+    try:
+        answer = httpx.get(f"{server.url}/api/v1/me", headers={"X-Request-ID": "trace-42"})
+    finally:
+        stop_server(server)
+    assert answer.headers["X-Request-ID"] == "trace-42"
+    expected = "INFO feedback_widget.access: GET /api/v1/me 200 "
+    (line,) = [line for line in server.log().splitlines() if line.startswith(expected)]
+    assert line.endswith(" ms user=dev_user request_id=trace-42"), line
+
+
+async def test_a_server_error_is_logged_and_answered_with_its_request_id(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("the disk is on fire")
+
+    harness.app.router.routes.insert(0, Route("/broken/{item}", broken))
+    transport = httpx.ASGITransport(app=harness.asgi, raise_app_exceptions=False)
+    with caplog.at_level(logging.INFO):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answer = await client.get("/broken/7?token=x", headers={"X-Request-ID": "req-500"})
+    assert answer.status_code == 500 and answer.headers["X-Request-ID"] == "req-500"
+    (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    line = json.loads(JsonFormatter().format(error))
+    assert line["request_id"] == "req-500" and "(request req-500)" in line["message"]
+    assert "the disk is on fire" in line["exception"]
+    (access,) = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+    request_line = json.loads(JsonFormatter().format(access))
+    assert {k: request_line[k] for k in ("request_id", "route", "status")} == {
+        "request_id": "req-500",
+        "route": "/broken/{item}",
+        "status": 500,
+    }
