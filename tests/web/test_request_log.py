@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from starlette.routing import Route
 
 from app.web.log_format import JsonFormatter
 from app.web.request_log import ACCESS_LOGGER
-from tests.support import config_dict, start_server, stop_server, write_config
+from tests.support import REDIS_URL, config_dict, start_server, stop_server, write_config
 from tests.support.harness import Harness
 
 SECRET = "server-logs-secret-" + "l" * 40
@@ -205,3 +206,24 @@ async def test_a_server_error_is_logged_and_answered_with_its_request_id(
         "route": "/broken/{item}",
         "status": 500,
     }
+
+
+def test_every_worker_writes_one_json_line_per_request(tmp_path: Path, postgres_url: str) -> None:
+    config = config_dict(
+        database_url=postgres_url,
+        sse={"fanout_url": REDIS_URL, "key_prefix": f"fw-test-{uuid.uuid4().hex[:8]}"},
+        logging={"format": "json"},
+    )
+    path = write_config(tmp_path / "workers.yaml", config)
+    server = start_server(path, migrate=False, args=("--workers", "2"), log_level="info")
+    answered: dict[str, str] = {}
+    try:
+        for n in range(40):  # a new connection each: the kernel spreads them over the workers
+            health = httpx.get(f"{server.url}/api/v1/health", headers={"X-Request-ID": f"w-{n}"})
+            answered[f"w-{n}"] = health.json()["instance"]
+    finally:
+        stop_server(server)
+    assert len(set(answered.values())) == 2, answered
+    lines = json_lines(server.log())
+    logged = [line["request_id"] for line in lines if line["logger"] == ACCESS_LOGGER]
+    assert sorted(rid for rid in logged if rid.startswith("w-")) == sorted(answered)
