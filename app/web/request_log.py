@@ -9,21 +9,22 @@ the route template (`/chat/{session_id}`, never the path or its query string, wh
 and link secrets travel), the status, the duration and who asked (a user id or an API key's
 name). uvicorn's own access log is off (`app/server.py`): it would print the raw target.
 
-The route template comes from matching the request's path against the app's routes after
-the response, as Starlette's router did, and only when the line will be written.
+The route template is looked up by the endpoint the router left in the scope (a table made
+once from the app's routes); an endpoint that serves several templates is matched again
+against the routes, as Starlette's router did. Either happens only when the line is written.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +34,7 @@ ACCESS_LOGGER = "feedback_widget.access"
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is reused only if it cannot carry anything into a log line but itself.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode()
 REQUEST_ID_KEY = "feedback_widget.request_id"
 WHO_KEY = "feedback_widget.who"
 _request_id: ContextVar[str | None] = ContextVar("feedback_widget.request_id", default=None)
@@ -87,26 +89,57 @@ def route_template(routes: Sequence[BaseRoute], scope: Scope, prefix: str = "") 
     return partial
 
 
-def _matchable(scope: Scope) -> Scope:
-    """What route matching reads of a scope, before routing rewrites `root_path`."""
-    keys = ("type", "path", "root_path", "method", "app_root_path")
-    return {key: scope[key] for key in keys if key in scope}
+AMBIGUOUS = object()  # an endpoint several routes share: match the path to tell which
+
+
+def _endpoints(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[Any, str]]:
+    """Each endpoint (or static files app) the router can pick, and its route's template."""
+    for route in routes:
+        if isinstance(route, Mount) and route.routes:
+            yield from _endpoints(route.routes, prefix + route.path)
+        elif isinstance(route, Mount):
+            yield route.app, f"{prefix}{route.path}/{{path}}"
+        elif isinstance(route, Route):
+            yield route.endpoint, prefix + route.path_format
+
+
+def templates_by_endpoint(routes: Sequence[BaseRoute]) -> dict[int, Any]:
+    """Templates by their endpoint's id (an endpoint need not be hashable; each lives as long
+    as the app), AMBIGUOUS for an endpoint several templates share."""
+    table: dict[int, Any] = {}
+    for endpoint, template in _endpoints(routes):
+        known = table.setdefault(id(endpoint), template)
+        if known != template:
+            table[id(endpoint)] = AMBIGUOUS
+    return table
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    """The caller's X-Request-ID, if it is a short safe token."""
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_RAW:
+            text = value.decode("latin-1")
+            return text if SAFE_REQUEST_ID.fullmatch(text) else None
+    return None
 
 
 class RequestLog:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._templates: dict[int, Any] | None = None
+        self._id_prefix = f"{secrets.token_hex(8)}-"
+        self._counter = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
-        request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = _incoming_id(scope) or self._new_id()
         scope[REQUEST_ID_KEY] = request_id
         # Never reset: the 500 handler runs after this returns, in the same task and context.
         _request_id.set(request_id)
-        before_routing = _matchable(scope)
+        header = (REQUEST_ID_RAW, request_id.encode("latin-1"))
+        root_path = scope.get("root_path", "")  # routing rewrites it; matching again needs it
         started = time.perf_counter()
         status = 500  # unless a response starts: the error handler outside answers 500
 
@@ -114,22 +147,38 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             if log.isEnabledFor(logging.INFO):
+                before_routing = {**scope, "root_path": root_path}
                 self._log(scope, before_routing, status, time.perf_counter() - started)
 
+    def _new_id(self) -> str:
+        """This process's random prefix and a counter: unique across processes and instances
+        for any practical purpose, and a tenth of the cost of a UUID a request."""
+        return f"{self._id_prefix}{next(self._counter):x}"
+
+    def _route(self, scope: Scope, before_routing: Scope) -> str | None:
+        routes: Sequence[BaseRoute] = getattr(
+            getattr(scope.get("app"), "router", None), "routes", ()
+        )
+        if self._templates is None:
+            self._templates = templates_by_endpoint(routes)
+        # The router leaves its pick in the scope; a 404 leaves none, or a mount's router.
+        template = self._templates.get(id(scope.get("endpoint")))
+        if template is AMBIGUOUS:
+            return route_template(routes, before_routing)
+        return template if isinstance(template, str) else None
+
     def _log(self, scope: Scope, before_routing: Scope, status: int, seconds: float) -> None:
-        app = scope.get("app")
-        routes: Sequence[BaseRoute] = getattr(getattr(app, "router", None), "routes", ())
         fields: dict[str, Any] = {
             "request_id": scope[REQUEST_ID_KEY],
             "method": scope["method"],
-            "route": route_template(routes, before_routing),
+            "route": self._route(scope, before_routing),
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
         }

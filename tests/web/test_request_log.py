@@ -227,3 +227,29 @@ def test_every_worker_writes_one_json_line_per_request(tmp_path: Path, postgres_
     lines = json_lines(server.log())
     logged = [line["request_id"] for line in lines if line["logger"] == ACCESS_LOGGER]
     assert sorted(rid for rid in logged if rid.startswith("w-")) == sorted(answered)
+
+
+async def test_each_request_line_names_the_route_the_router_picked(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    session_id = await harness.new_session()
+    asked = {
+        ("GET", f"/chat/{session_id}"): "/chat/{session_id}",
+        ("GET", "/static/vendor/htmx-2.0.11.min.js"): "/static/{path}",
+        ("GET", "/admin/login"): "/admin/login",
+        ("GET", "/api/v1/nothing/here"): None,  # a 404 under a mount
+        ("DELETE", "/api/v1/health"): "/api/v1/health",  # a 405
+        # One endpoint behind two routes: told apart by the path.
+        ("GET", "/api/v1/feedback/ingest/not-a-link"): "/api/v1/feedback/ingest/{token}",
+        ("GET", "/compat/voltagent/api/public/feedback/ingest/not-a-link"): (
+            "/compat/voltagent/api/public/feedback/ingest/{token}"
+        ),
+    }
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        for method, path in asked:
+            await harness.client.request(method, path)
+    logged = [r.http for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert [(line["method"], line["route"]) for line in logged] == [
+        (method, route) for (method, _), route in asked.items()
+    ]
+    assert [line["status"] for line in logged][3:5] == [404, 405]
