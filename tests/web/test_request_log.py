@@ -20,7 +20,14 @@ from starlette.routing import Route
 
 from app.web.log_format import JsonFormatter
 from app.web.request_log import ACCESS_LOGGER
-from tests.support import REDIS_URL, config_dict, start_server, stop_server, write_config
+from tests.support import (
+    REDIS_URL,
+    config_dict,
+    start_server,
+    stop_server,
+    wait_until_serving,
+    write_config,
+)
 from tests.support.harness import Harness
 
 SECRET = "server-logs-secret-" + "l" * 40
@@ -215,7 +222,10 @@ def test_every_worker_writes_one_json_line_per_request(tmp_path: Path, postgres_
         logging={"format": "json"},
     )
     path = write_config(tmp_path / "workers.yaml", config)
-    server = start_server(path, migrate=False, args=("--workers", "2"), log_level="info")
+    server = start_server(
+        path, migrate=False, args=("--workers", "2"), log_level="info", wait=False
+    )
+    wait_until_serving(server, within=60)  # two processes importing everything at once
     answered: dict[str, str] = {}
     try:
         for n in range(40):  # a new connection each: the kernel spreads them over the workers
