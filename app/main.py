@@ -47,6 +47,7 @@ from app.widget.partials import Partials, widget_filters
 
 log = logging.getLogger("feedback_widget")
 IDLE_CHANNEL_SECONDS = 600.0
+ACCESS_LOGGER_OF_UVICORN = "uvicorn.access"
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -171,5 +172,8 @@ def instance_name() -> str:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory app.main:app_from_environment` (what `feedback-widget serve`
-    runs in each worker); reads FEEDBACK_WIDGET_CONFIG."""
+    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. Run by uvicorn directly, its access
+    log would print each request's raw target, `?token=` and all: it is switched off here
+    (`serve` never turns it on), and `RequestLog` writes the request's line instead."""
+    logging.getLogger(ACCESS_LOGGER_OF_UVICORN).disabled = True
     return create_app(load_settings(), serving=True)

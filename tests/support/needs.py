@@ -42,6 +42,7 @@ NAMES = {
     "start_server": "server",
     "running_server": "server",
     "start_test_agent": "server",
+    "wait_until_serving": "server",
 }
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -18,11 +21,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.config.loader import CONFIG_ENV_VAR
 from app.web.log_format import JsonFormatter
 from app.web.request_log import ACCESS_LOGGER
 from tests.support import (
     REDIS_URL,
+    ROOT,
+    ServerProcess,
     config_dict,
+    free_port,
+    migrate_for,
     start_server,
     stop_server,
     wait_until_serving,
@@ -263,3 +271,37 @@ async def test_each_request_line_names_the_route_the_router_picked(
         (method, route) for (method, _), route in asked.items()
     ]
     assert [line["status"] for line in logged][3:5] == [404, 405]
+
+
+def test_under_uvicorn_directly_no_raw_url_is_logged(tmp_path: Path) -> None:
+    """`uvicorn --factory app.main:app_from_environment` with uvicorn's own logging: its
+    access log would print `?token=`; the app switches it off."""
+    config = config_dict(
+        database_url=f"sqlite:///{tmp_path / 'direct.db'}",
+        auth={"mode": "token", "secret": SECRET, "api_keys": KEYS},
+    )
+    path = write_config(tmp_path / "direct.yaml", config)
+    migrate_for(path)
+    port = free_port()
+    log_path = tmp_path / "direct.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "uvicorn", "--factory", "app.main:app_from_environment"),
+                *("--port", str(port), "--log-level", "info"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, CONFIG_ENV_VAR: str(path)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
+    token = jwt.encode({"sub": "ann", "exp": int(time.time()) + 600}, SECRET, "HS256")
+    try:
+        wait_until_serving(server)
+        answer = httpx.get(f"{server.url}/?token={token}")
+    finally:
+        stop_server(server)
+    assert answer.status_code == 200
+    assert "Application startup complete" in server.log()  # it did log
+    assert token not in server.log() and token.rsplit(".", 1)[1] not in server.log()
