@@ -49,13 +49,24 @@ async def test_health_reports_the_version(make_harness: HarnessFactory) -> None:
     assert health.json()["version"] == __version__
 
 
-def distribution_path(source: Path) -> tuple[str, str]:
-    """The package a file of the tree lands in, and its name there."""
-    relative = source.relative_to(ROOT)
-    folders = relative.parent.parts
-    if folders[0] != "app":
-        folders = ("app", *folders)  # templates/ and static/ map to app.templates, app.static
-    return ".".join(folders), relative.name
+def distribution_path(source: Path) -> tuple[str, ...]:
+    """Where a file of the tree lands in the wheel: templates/ and static/ go under app/."""
+    parts = source.relative_to(ROOT).parts
+    return parts if parts[0] == "app" else ("app", *parts)
+
+
+def carried(parts: tuple[str, ...], packages: set[str], data: dict[str, list[str]]) -> bool:
+    """A module of a listed package, or a file a listed package's data globs match (a glob
+    may reach into folders below it, as `locale/*/LC_MESSAGES/*.mo` does)."""
+    *folders, name = parts
+    if ".".join(folders) in packages and name.endswith(".py"):
+        return True
+    for depth in range(len(folders), 0, -1):
+        package = ".".join(folders[:depth])
+        below = "/".join([*folders[depth:], name])
+        if package in packages and any(fnmatch(below, glob) for glob in data.get(package, ())):
+            return True
+    return False
 
 
 def source_files() -> list[Path]:
@@ -70,15 +81,14 @@ def source_files() -> list[Path]:
 def test_pyproject_names_every_package_and_data_file_of_the_tree() -> None:
     packages = set(SETUPTOOLS["packages"])
     data = SETUPTOOLS["package-data"]
-    left_out = []
-    for source in source_files():
-        package, name = distribution_path(source)
-        carried = package in packages and (
-            name.endswith(".py") or any(fnmatch(name, glob) for glob in data.get(package, ()))
-        )
-        if not carried:
-            left_out.append(str(source.relative_to(ROOT)))
+    left_out = [
+        str(source.relative_to(ROOT))
+        for source in source_files()
+        if not carried(distribution_path(source), packages, data)
+    ]
     assert left_out == []
+    assert carried(("app", "locale", "de", "LC_MESSAGES", "messages.mo"), packages, data)
+    assert not carried(("app", "templates", "notes.txt"), packages, data)
     assert SETUPTOOLS["package-dir"] == {"app.templates": "templates", "app.static": "static"}
 
 
