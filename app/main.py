@@ -42,13 +42,14 @@ from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
 from app.web.middleware.security import SecurityHeaders
 from app.web.ratelimit import RateLimiter
-from app.web.request_log import RememberRequest, redact_access_log
+from app.web.request_log import RequestLog
 from app.web.state import Services
 from app.web.templates import build_templates
 from app.widget.partials import Partials, widget_filters
 
 log = logging.getLogger("feedback_widget")
 IDLE_CHANNEL_SECONDS = 600.0
+ACCESS_LOGGER_OF_UVICORN = "uvicorn.access"
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -158,7 +159,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
-            Middleware(RememberRequest),
+            Middleware(RequestLog),
             # HTML, CSS, JS and JSON go compressed (level 6: nearly 9's size at a third of the
             # CPU). Never an event stream: gzip would hold each event in its buffer until the
             # stream ends. Starlette leaves text/event-stream out by its content type, which
@@ -191,7 +192,8 @@ def instance_name() -> str:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory app.main:app_from_environment` (what `feedback-widget serve`
-    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. uvicorn has configured its loggers
-    by now: its access log learns to redact credentials here."""
-    redact_access_log()
+    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. Run by uvicorn directly, its access
+    log would print each request's raw target, `?token=` and all: it is switched off here
+    (`serve` never turns it on), and `RequestLog` writes the request's line instead."""
+    logging.getLogger(ACCESS_LOGGER_OF_UVICORN).disabled = True
     return create_app(load_settings(), serving=True)

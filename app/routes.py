@@ -28,7 +28,8 @@ from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import pages as console
 from app.console.session import RequireOperator, stream_holder
-from app.web.assets import STATIC_DIR, StaticCaching
+from app.resources import static_dir
+from app.web.assets import StaticCaching
 from app.web.middleware.boundary import CleanInput
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
@@ -169,7 +170,7 @@ def routes(config: AppConfig) -> list[BaseRoute]:
         ),
         Mount(
             "/static",
-            StaticFiles(directory=STATIC_DIR),
+            StaticFiles(directory=static_dir()),
             name="static",
             middleware=[Middleware(CleanInput), Middleware(StaticCaching)],
         ),

@@ -19,10 +19,9 @@ from urllib.parse import parse_qs
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.resources import static_dir
 from app.transcripts.markdown import code_stylesheet
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-STATIC_DIR = PROJECT_ROOT / "static"
 STATIC_PREFIX = "/static/"
 # Served by a route of their own rather than from a file.
 GENERATED: dict[str, Callable[[], str]] = {"code.css": code_stylesheet}
@@ -37,8 +36,9 @@ def fingerprint(path: str) -> str | None:
     if generate is not None:
         content = generate().encode()
     else:
-        file = (STATIC_DIR / path).resolve()
-        if not file.is_relative_to(STATIC_DIR) or not file.is_file():
+        folder = static_dir()
+        file = (folder / path).resolve()
+        if not file.is_relative_to(folder) or not file.is_file():
             return None
         content = file.read_bytes()
     return hashlib.sha256(content).hexdigest()[:12]

@@ -10,9 +10,9 @@ from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
 from app import bounds
-from app.web.assets import PROJECT_ROOT, static_urls
+from app.resources import templates_dir
+from app.web.assets import static_urls
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
 HTMX_JS = "vendor/htmx-2.0.11.min.js"
 HTMX_SSE_JS = "vendor/htmx-ext-sse-2.2.4.min.js"
 
@@ -48,7 +48,7 @@ def iso(ms: int) -> str:
 
 def build_templates(router: Router) -> Jinja2Templates:
     """The environment, for the app whose `router` serves the static files."""
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates = Jinja2Templates(directory=str(templates_dir()))
     env = templates.env
     env.filters.update(percent=percent, signed=signed, utc=utc, iso=iso)
     env.globals.update(
