@@ -1,20 +1,30 @@
-"""`feedback-widget serve|migrate`: config errors exit with code 2 and one line per fault."""
+"""`feedback-widget init|migrate|serve|retention`: config errors exit with code 2 and one line
+per fault."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import logging.config
 import sys
+from pathlib import Path
 
+from app import __version__
 from app.config import Settings, load_settings
-from app.config.loader import find_config
+from app.config.loader import DEFAULT_CONFIG_PATH, find_config
 from app.errors import ConfigError
+from app.resources import starter_config
+from app.web.log_format import logging_config
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedback-widget")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="write a commented starter config")
+    init.add_argument(
+        "path", nargs="?", default=DEFAULT_CONFIG_PATH, help=f"(default: {DEFAULT_CONFIG_PATH})"
+    )
     retention = commands.add_parser("retention", help="data retention")
     retention.add_argument("action", choices=["run"], help="run: one cleanup pass now")
     retention.add_argument("--config", help="config file")
@@ -84,8 +94,28 @@ async def _retention(settings: Settings) -> str:
         return str(await run_retention(Writer(db, EventBus()), retention))
 
 
+def _init(path: Path) -> str:
+    """Write the starter config to `path`, never over an existing file."""
+    try:
+        with path.open("x", encoding="utf-8") as file:
+            file.write(starter_config())
+    except FileExistsError:
+        print(f"feedback-widget: {path} already exists; not overwriting it", file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        print(f"feedback-widget: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return (
+        f"wrote {path}; next: feedback-widget migrate --config {path}, "
+        f"then feedback-widget serve --config {path}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "init":
+        print(_init(Path(args.path)))
+        return
     settings = _load(args.config)
     if args.command == "migrate":
         print(asyncio.run(_migrate(settings)))
@@ -108,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     if problem:
         print(f"feedback-widget: {problem}", file=sys.stderr)
         raise SystemExit(2)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.config.dictConfig(logging_config(settings.config.logging.format, args.log_level))
     serve(
         str(find_config(args.config)),
         settings,

@@ -19,6 +19,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.agents import build_agent
 from app.agents.runner import TaskRunner
@@ -46,13 +47,14 @@ from app.web.middleware.body_timeout import BodyTimeout
 from app.web.middleware.request_metrics import RequestMetrics, route_templates
 from app.web.middleware.security import SecurityHeaders
 from app.web.ratelimit import RateLimiter
-from app.web.request_log import RememberRequest, redact_access_log
+from app.web.request_log import RequestLog
 from app.web.state import Services
 from app.web.templates import build_templates
 from app.widget.partials import Partials, widget_filters
 
 log = logging.getLogger("feedback_widget")
 IDLE_CHANNEL_SECONDS = 600.0
+ACCESS_LOGGER_OF_UVICORN = "uvicorn.access"
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -94,6 +96,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates = build_templates(application.router)
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
+        templates.env.globals["widget_theme"] = config.widget.theme
         partials = Partials(templates, feedback.enabled, config.agent.name)
         runner = TaskRunner(writer=writer, agent=build_agent(config.agent), metrics=metrics)
         live = LiveFanout(hub, partials.live, config.sse, key_prefix=config.sse.key_prefix)
@@ -175,8 +178,13 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
-            Middleware(RememberRequest),
+            Middleware(RequestLog),
             *counted,
+            # HTML, CSS, JS and JSON go compressed (level 6: nearly 9's size at a third of the
+            # CPU). Never an event stream: gzip would hold each event in its buffer until the
+            # stream ends. Starlette leaves text/event-stream out by its content type, which
+            # covers every stream wherever it is mounted (tests/live/test_sse.py proves it).
+            Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),
             Middleware(SecurityHeaders, allowed_origins=config.embed.allowed_origins),
             Middleware(BodyLimit, max_body_bytes=config.limits.max_body_bytes),
             Middleware(BodyTimeout, seconds=config.server.body_timeout_seconds),
@@ -216,7 +224,8 @@ def instance_name() -> str:
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory app.main:app_from_environment` (what `feedback-widget serve`
-    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. uvicorn has configured its loggers
-    by now: its access log learns to redact credentials here."""
-    redact_access_log()
+    runs in each worker); reads FEEDBACK_WIDGET_CONFIG. Run by uvicorn directly, its access
+    log would print each request's raw target, `?token=` and all: it is switched off here
+    (`serve` never turns it on), and `RequestLog` writes the request's line instead."""
+    logging.getLogger(ACCESS_LOGGER_OF_UVICORN).disabled = True
     return create_app(load_settings(), serving=True)

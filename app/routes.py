@@ -29,13 +29,14 @@ from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import pages as console
 from app.console.session import RequireOperator, stream_holder
+from app.resources import static_dir
+from app.web.assets import StaticCaching
 from app.web.middleware.boundary import CleanInput
 from app.web.middleware.header_credentials import HeaderCredentialsOnly
 from app.web.middleware.origin import OriginCheck
 from app.web.middleware.rules import PUBLIC, holds_stream, spends
 from app.web.middleware.security import PrivatePages
 from app.web.middleware.surface import Surface
-from app.web.templates import STATIC_DIR
 from app.widget import events, forms, pages
 
 
@@ -174,12 +175,16 @@ def routes(config: AppConfig) -> list[BaseRoute]:
             ],
         ),
         Route("/openapi.json", openapi_json, middleware=[Middleware(CleanInput)]),
-        Route("/static/code.css", pages.code_css, middleware=[Middleware(CleanInput)]),
+        Route(
+            "/static/code.css",
+            pages.code_css,
+            middleware=[Middleware(CleanInput), Middleware(StaticCaching)],
+        ),
         Mount(
             "/static",
-            StaticFiles(directory=STATIC_DIR),
+            StaticFiles(directory=static_dir()),
             name="static",
-            middleware=[Middleware(CleanInput)],
+            middleware=[Middleware(CleanInput), Middleware(StaticCaching)],
         ),
         Mount(
             "",

@@ -30,6 +30,7 @@ from app.config.loader import CONFIG_ENV_VAR
 from app.errors import ConfigError
 from app.metrics.exposition import shared_between_workers
 from app.protocols import ServeConfig, default_protocol
+from app.web.log_format import logging_config
 
 SHUTDOWN_GRACE_SECONDS = 3
 SHUTDOWN_POLL_SECONDS = 0.2
@@ -107,6 +108,10 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        # Applied in every worker: one line format for all loggers, and no access log of
+        # uvicorn's (it prints the raw target; `RequestLog` writes the request's line).
+        log_config=logging_config(settings.config.logging.format, log_level),
+        access_log=False,
         workers=workers,
         http=http or default_protocol(),
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,

@@ -5,7 +5,7 @@
  *     sessionId: "web-session-xyz",
  *     token: "<JWT signed by your backend>",     // omit in dev mode
  *     height: "auto",                            // "auto" follows the content, or e.g. "600px"
- *     theme: "light"                             // or "dark"
+ *     theme: "auto"                              // the default; or "light", "dark"
  *   });
  *   document.addEventListener("feedback-widget:feedback-submitted", function (e) { ... });
  *   widget.setToken(newToken);                   // after feedback-widget:auth-expired

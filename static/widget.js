@@ -117,44 +117,7 @@
       cancel.closest("dialog").close();
       return;
     }
-    var copy = event.target.closest("[data-copy]");
-    if (copy) copyCode(copy);
   });
-
-  // --- Code blocks ---------------------------------------------------------------------------
-  function copied(button, ok) {
-    button.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
-    if (ok) button.setAttribute("data-copied", ""); else button.removeAttribute("data-copied");
-    window.setTimeout(function () {
-      button.textContent = "Copy";
-      button.removeAttribute("data-copied");
-    }, 2000);
-  }
-
-  function copyCode(button) {
-    var code = $("pre", button.closest(".code-block"));
-    if (!code) return;
-    var text = code.textContent;
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { copied(button, true); }, function () { fallbackCopy(button, code); });
-    } else {
-      fallbackCopy(button, code);
-    }
-  }
-
-  // Without the clipboard API (a plain-http page, a frame not allowed clipboard-write), copy
-  // the selection instead; if even that is refused the code stays selected for Ctrl+C.
-  function fallbackCopy(button, code) {
-    var range = document.createRange();
-    range.selectNodeContents(code);
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    var ok = false;
-    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-    if (ok) selection.removeAllRanges();
-    copied(button, ok);
-  }
 
   document.addEventListener("close", function (event) {
     if (event.target.id !== "feedback-dialog") return;
@@ -336,6 +299,16 @@
     if (data && data.type === "feedback-widget:set-token" && typeof data.token === "string") applyToken(data.token);
   });
 
+  // A finished reply is read out once, politely, when it completes (streamed tokens are not:
+  // the transcript is no live region). Errors are alerts where they appear.
+  function announce(reply) {
+    var announcer = document.querySelector("[data-announcer]");
+    var text = reply.querySelector(".markdown");
+    var name = reply.querySelector(".agent-name");
+    if (!announcer || !text) return;
+    announcer.textContent = (name ? name.textContent.trim() + ": " : "") + text.textContent.trim();
+  }
+
   function announceCompleted(root, quietly) {
     var replies = root.querySelectorAll ? root.querySelectorAll('.bubble.agent[data-status="completed"]') : [];
     var list = Array.prototype.slice.call(replies);
@@ -344,7 +317,9 @@
       var id = reply.getAttribute("data-task-id");
       if (!id || announced[id]) return;
       announced[id] = true;
-      if (!quietly) tell("task-completed", { taskId: id });
+      if (quietly) return;
+      announce(reply);
+      tell("task-completed", { taskId: id });
     });
   }
 

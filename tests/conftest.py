@@ -29,6 +29,7 @@ from tests.support.agents import (
 from tests.support.harness import Harness, HarnessFactory
 from tests.support.mqtt import Broker
 from tests.support.needs import needs
+from tests.support.wheel import build_wheel
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,12 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def _servers_start_from_the_template(migrated_template: Path) -> None:
     """Real servers started by tests copy the migrated template instead of migrating."""
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once a run from a copy of the tree."""
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture

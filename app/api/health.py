@@ -1,4 +1,5 @@
-"""GET /api/v1/health: database reachability, live-update load and the outbox backlog."""
+"""GET /api/v1/health: the version, database reachability, live-update load and the outbox
+backlog."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import __version__
 from app.clock import now_ms
 from app.db.engine import ping
 from app.publishing import outbox
@@ -30,6 +32,7 @@ async def health(request: Request) -> Response:
     healthy = database == "ok" and live.get("cross_instance", "ok") == "ok"
     body = {
         "status": "ok" if healthy else "degraded",
+        "version": __version__,
         "instance": svc.instance,
         "database": database,
         "live": live,

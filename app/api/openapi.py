@@ -135,7 +135,7 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/health": {
             "get": {
-                "summary": "Database reachability and live-update load",
+                "summary": "The version, database reachability and live-update load",
                 "responses": {
                     "200": _answer("Healthy", {"type": "object"}),
                     "503": _answer("The database is unreachable", {"type": "object"}),

@@ -112,6 +112,7 @@ class AlertSettings(Frozen):
 class LoggingSettings(Frozen):
     format: Literal["text", "json"] = Field(
         "text",
-        description="`json`: one JSON object per request line (request id, route, status, "
-        "duration, who). `text`: human lines.",
+        description="`json`: every log line one JSON object; a request's line has its request "
+        "id, route template, method, status, duration and who asked. `text`: lines for people "
+        '(see "Logs").',
     )

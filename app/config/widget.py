@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from app.config.base import Frozen
@@ -15,6 +17,12 @@ class WidgetSettings(Frozen):
         description="Turns a chat page shows at first, the newest. A **Load earlier messages** "
         "control above them fetches the turns before (with htmx, keeping the reader's place; as "
         "a plain link without JavaScript).",
+    )
+    theme: Literal["auto", "light", "dark"] = Field(
+        "auto",
+        description="Colour scheme of the widget and the console: `auto` follows the reader's "
+        "system setting (`prefers-color-scheme`), `light` and `dark` force one. A page's "
+        "`theme` URL parameter (embed.js's `theme` option) overrides it for that page.",
     )
 
 

@@ -1,6 +1,6 @@
 """The trend chart's geometry, drawn by the template as plain SVG: no script, no inline style,
 colours from console.css. Stacked bars per bucket, thumbs up below thumbs down, on an axis
-rounded to a readable maximum. The same numbers are in a table under the chart."""
+of even, round steps. The same numbers are in a table under the chart."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ TOP = 10
 BOTTOM = 26  # room for the bucket labels
 GAP = 0.2  # of each slot, between bars
 MAX_LABELS = 8
+MAX_STEPS = 5  # gridlines above the baseline
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,24 @@ class Chart:
     summary: str
 
 
-def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten at or above `value` (at least 4)."""
-    if value <= 4:
-        return 4
-    power = int(10 ** math.floor(math.log10(value)))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power
+def axis(maximum: int) -> tuple[int, int]:
+    """The y axis for bars up to `maximum`: its top and its step. The step is 1, 2 or 5 times a
+    power of ten and the top a whole number of steps (at most MAX_STEPS, at least 4 units), so
+    every gridline carries an exact, evenly spaced label: 0/2/4/6/8/10, never 0/2/5/7/10."""
+    value = max(maximum, 4)
+    power = 1
+    while True:
+        for unit in (1, 2, 5):
+            step = unit * power
+            steps = math.ceil(value / step)
+            if steps <= MAX_STEPS:
+                return step * steps, step
+        power *= 10
 
 
 def trend_chart(buckets: list[Bucket], bucket_ms: int) -> Chart:
     plot_height = HEIGHT - TOP - BOTTOM
-    top = nice_ceiling(max((b.up + b.down for b in buckets), default=0))
+    top, step = axis(max((b.up + b.down for b in buckets), default=0))
     slot = (WIDTH - LEFT) / max(len(buckets), 1)
     scale = plot_height / top
     baseline = TOP + plot_height
@@ -79,7 +84,7 @@ def trend_chart(buckets: list[Bucket], bucket_ms: int) -> Chart:
         for n, bucket in enumerate(buckets)
         if n % every == 0
     ]
-    ticks = [(round(baseline - top * part / 4 * scale, 2), top * part // 4) for part in range(5)]
+    ticks = [(round(baseline - value * scale, 2), value) for value in range(0, top + 1, step)]
     up = sum(b.up for b in buckets)
     down = sum(b.down for b in buckets)
     summary = f"Thumbs up and down per {'day' if bucket_ms >= 86_400_000 else 'hour'}: "

@@ -27,6 +27,7 @@ from app.config.auth import ApiKeySettings
 from app.config.schema import AppConfig
 from app.console import store
 from app.web.credentials import matches_any
+from app.web.request_log import record_who
 from app.web.state import Services, services
 
 COOKIE = "fw_console"
@@ -192,6 +193,7 @@ class RequireOperator:
         operator = await operator_of(conn)
         if operator is not None:
             scope[OPERATOR_KEY] = operator
+            record_who(scope, "key", operator.key_name)
             await self.app(scope, receive, send)
             return
         response: Response

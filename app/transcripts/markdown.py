@@ -29,7 +29,7 @@ from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 # Bump the last part when our own rules (tags, attributes, wrapping) change.
-HTML_VERSION = f"mdit{version('markdown-it-py')}+nh3{version('nh3')}+pyg{version('pygments')}+r2"
+HTML_VERSION = f"mdit{version('markdown-it-py')}+nh3{version('nh3')}+pyg{version('pygments')}+r3"
 _TAGS = {
     "a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote", "span",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -40,10 +40,16 @@ _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {
 _CLASSES = {"span": {name for name in STANDARD_TYPES.values() if name}}
 _URL_SCHEMES = {"http", "https", "mailto"}
 CACHEABLE_CHARS = 16_384
+# Copy sits above the code, never over it (at 360 px it covered the first line). Code and
+# tables scroll sideways inside the bubble, so each scroller takes the keyboard focus (a
+# keyboard user scrolls it with the arrow keys) and says what it is.
 CODE_BLOCK = (
-    '<div class="code-block">{}<button type="button" class="copy" data-copy>Copy</button></div>'
+    '<div class="code-block"><button type="button" class="copy" data-copy>Copy</button>{}</div>'
 )
+SCROLLING_PRE = '<pre tabindex="0">'
+SCROLLING_TABLE = '<div class="table-scroll" tabindex="0" role="group" aria-label="Table">{}</div>'
 _PRE = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+_TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
@@ -68,7 +74,7 @@ def render_final(source: str) -> str:
     """The stored HTML of a completed reply: highlighted code, each block with Copy."""
     clean = _sanitise(_parser(final=True).render(source))
     # The button goes in after sanitising: it is ours, and the source could never make one.
-    return _PRE.sub(lambda match: CODE_BLOCK.format(match.group(0)), clean)
+    return _scrollers(_PRE.sub(lambda match: CODE_BLOCK.format(match.group(0)), clean))
 
 
 def reply_html(text: str, stored: str | None, stored_version: str | None) -> Markup:
@@ -81,12 +87,19 @@ def reply_html(text: str, stored: str | None, stored_version: str | None) -> Mar
 def render_markdown(source: str) -> Markup:
     if len(source) <= CACHEABLE_CHARS:
         return _render_cached(source)
-    return Markup(_sanitise(_parser(final=False).render(source)))
+    return Markup(_scrollers(_sanitise(_parser(final=False).render(source))))
 
 
 @lru_cache(maxsize=512)
 def _render_cached(source: str) -> Markup:
-    return Markup(_sanitise(_parser(final=False).render(source)))
+    return Markup(_scrollers(_sanitise(_parser(final=False).render(source))))
+
+
+def _scrollers(html: str) -> str:
+    """Sanitised HTML with its code and tables made keyboard-scrollable (our markup, added
+    after the sanitiser, which allows no tabindex or role)."""
+    html = _TABLE.sub(lambda match: SCROLLING_TABLE.format(match.group(0)), html)
+    return html.replace("<pre>", SCROLLING_PRE)
 
 
 def _sanitise(html: str) -> str:
@@ -102,13 +115,21 @@ def _sanitise(html: str) -> str:
 
 @lru_cache(maxsize=1)
 def code_stylesheet() -> str:
-    """The colours of highlighted code, light and dark, as the widget's themes are."""
+    """The colours of highlighted code, light and dark, as the pages' themes are: `theme-dark`
+    forces the dark colours, `theme-auto` takes them when the reader's system prefers dark."""
     light = HtmlFormatter(style="default")
     dark = HtmlFormatter(style="github-dark")
     rules = ["/* Generated from Pygments' styles; see app/transcripts/markdown.py. */"]
-    for formatter, scope in ((light, ".code-block pre"), (dark, ".theme-dark .code-block pre")):
-        # Pygments' stubs leave these untyped; both return one rule per line.
-        background: Callable[[str], list[str]] = formatter.get_background_style_defs
-        tokens: Callable[[str], list[str]] = formatter.get_token_style_defs
-        rules += background(scope) + tokens(scope)
+    rules += _code_rules(light, ".code-block pre")
+    rules += _code_rules(dark, ".theme-dark .code-block pre")
+    rules.append("@media (prefers-color-scheme: dark) {")
+    rules += _code_rules(dark, ".theme-auto .code-block pre")
+    rules.append("}")
     return "\n".join(rules) + "\n"
+
+
+def _code_rules(formatter: HtmlFormatter[str], scope: str) -> list[str]:
+    # Pygments' stubs leave these untyped; both return one rule per line.
+    background: Callable[[str], list[str]] = formatter.get_background_style_defs
+    tokens: Callable[[str], list[str]] = formatter.get_token_style_defs
+    return background(scope) + tokens(scope)

@@ -26,6 +26,7 @@ from app.bounds import USER_ID_MAX_CHARS
 from app.config.auth import ApiKeySettings, AuthSettings
 from app.errors import APIError
 from app.identity import DEV_SCOPES, END_USER_SCOPES, Identity
+from app.web.request_log import record_who
 from app.web.state import services
 
 EXPIRED_DETAIL = "This chat link has expired or is not valid. Ask for a new link."
@@ -139,6 +140,9 @@ def current_identity(conn: HTTPConnection) -> Identity:
             known = resolve_identity(conn, services(conn).config.auth)
         except APIError as error:
             known = error
+        else:
+            kind, name = ("key", known.name) if known.is_key else ("user", known.user_id)
+            record_who(conn.scope, kind, name or known.user_id)
         conn.scope[_SCOPE_KEY] = known
     if isinstance(known, APIError):
         raise known

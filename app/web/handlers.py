@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from app.errors import APIError
-from app.web.request_log import loggable_path
+from app.web.request_log import REQUEST_ID_HEADER, loggable_path, request_id_of
 from app.web.responses import JSONResponse
 from app.web.state import Services
 
@@ -119,8 +119,19 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
     path = loggable_path(request.scope)  # a feedback link's path holds its secret
-    log.exception("unhandled error on %s %s", request.method, path, exc_info=exc)
-    error = APIError(500, "internal_error", "Something went wrong on our side; please try again.")
+    request_id = request_id_of(request.scope)
+    log.exception(
+        "unhandled error on %s %s (request %s)", request.method, path, request_id, exc_info=exc
+    )
+    # This handler answers outside the middleware (Starlette's outermost layer), so the
+    # request id header that `RequestLog` adds to every other response is added here.
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
+    error = APIError(
+        500,
+        "internal_error",
+        "Something went wrong on our side; please try again.",
+        headers=headers,
+    )
     return render_error(request, error)
 
 

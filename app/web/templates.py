@@ -1,22 +1,18 @@
-"""The Jinja environment every HTML surface renders with: where templates and static files are,
-how a template names a static file (`static_url`), and the filters that format figures and
+"""The Jinja environment every HTML surface renders with: where templates are, how a template
+names a static file (`static_url`, hashed by `assets`), and the filters that format figures and
 times. Surfaces add their own filters (the widget's reply rendering) when the app is built."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 
 from starlette.routing import Router
 from starlette.templating import Jinja2Templates
 
 from app import bounds
+from app.resources import templates_dir
+from app.web.assets import static_urls
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
 HTMX_JS = "vendor/htmx-2.0.11.min.js"
 HTMX_SSE_JS = "vendor/htmx-ext-sse-2.2.4.min.js"
 
@@ -50,21 +46,9 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
-def static_urls(router: Router) -> Callable[[str], str]:
-    """`static_url("widget.css")`: a static file's path under the route named `static`, the one
-    place templates get one from. It needs no request, so a partial pushed over a stream can
-    use it too."""
-
-    @lru_cache(maxsize=64)  # templates name a handful of files, each rendered on every page
-    def static_url(path: str) -> str:
-        return str(router.url_path_for("static", path=path))
-
-    return static_url
-
-
 def build_templates(router: Router) -> Jinja2Templates:
     """The environment, for the app whose `router` serves the static files."""
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates = Jinja2Templates(directory=str(templates_dir()))
     env = templates.env
     env.filters.update(percent=percent, signed=signed, utc=utc, iso=iso)
     env.globals.update(

@@ -50,6 +50,7 @@ async def index(request: Request) -> Response:
             "agent_name": svc.config.agent.name,
             "feedback": svc.feedback,
             "token": identity.token,
+            "theme": request.query_params.get("theme"),
         },
     )
 
@@ -132,9 +133,6 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
 
 
 async def code_css(request: Request) -> Response:
-    """Highlighted code's colours, made from the installed Pygments' styles."""
-    return Response(
-        code_stylesheet(),
-        media_type="text/css",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    """Highlighted code's colours, made from the installed Pygments' styles (cached as every
+    static file is: `StaticCaching`)."""
+    return Response(code_stylesheet(), media_type="text/css")

@@ -129,6 +129,12 @@ def test_reasons_are_chosen_with_the_keyboard_alone(
 
 
 WIDTHS = {"mobile-360": (360, 780), "desktop-1280": (1280, 900)}
+NEWEST_BAR_SHOWN = """() => {
+  const box = document.querySelector(".chart-scroll").getBoundingClientRect();
+  const bars = document.querySelectorAll(".chart .bar-up");
+  const last = bars[bars.length - 1].getBoundingClientRect();
+  return last.left >= box.left && last.right <= box.right;
+}"""
 
 
 def test_console_screenshots(browser: Browser, tmp_path: Path, migrated_template: Path) -> None:
@@ -145,12 +151,19 @@ def test_console_screenshots(browser: Browser, tmp_path: Path, migrated_template
     target = target if target.is_absolute() else ROOT / target
     target.mkdir(parents=True, exist_ok=True)
     with running_server(config, migrate=False) as server:
-        for name, (width, height) in WIDTHS.items():
-            page = browser.new_page(viewport={"width": width, "height": height})
-            sign_in(page, server)
-            expect(page.locator("#feed-items .feed-item")).to_have_count(20)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            path = target / f"console-{name}.png"
-            page.screenshot(path=str(path))
-            assert path.stat().st_size > 10_000
-            page.close()
+        for scheme in ("light", "dark"):
+            for name, (width, height) in WIDTHS.items():
+                page = browser.new_page(
+                    viewport={"width": width, "height": height},
+                    color_scheme=scheme,  # type: ignore[arg-type]
+                )
+                sign_in(page, server)
+                expect(page.locator("#feed-items .feed-item")).to_have_count(20)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                # The chart opens on the newest bucket, also where it scrolls (at 360 px).
+                assert page.evaluate(NEWEST_BAR_SHOWN), name
+                prefix = "console-" if scheme == "light" else "console-dark-"
+                path = target / f"{prefix}{name}.png"
+                page.screenshot(path=str(path))
+                assert path.stat().st_size > 10_000
+                page.close()

@@ -1,4 +1,4 @@
-"""Screenshots of the widget at 360 px and 1280 px.
+"""Screenshots of the widget at 360 px and 1280 px, in the light and the dark colour scheme.
 
 They go to the test's temp folder; `make screenshots` sets FEEDBACK_WIDGET_SCREENSHOTS=docs
 to refresh the ones in docs/.
@@ -17,10 +17,13 @@ from tests.support import ROOT
 WIDTHS = {"mobile-360": (360, 780), "desktop-1280": (1280, 860)}
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", WIDTHS)
-def test_screenshot(browser: Browser, server_url: str, tmp_path: Path, name: str) -> None:
+def test_screenshot(
+    browser: Browser, server_url: str, tmp_path: Path, name: str, scheme: str
+) -> None:
     width, height = WIDTHS[name]
-    page = browser.new_page(viewport={"width": width, "height": height})
+    page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=scheme)  # type: ignore[arg-type]
     page.goto(server_url + "/")
     page.get_by_role("button", name="New chat").click()
     box = page.get_by_role("textbox", name="Message")
@@ -43,7 +46,7 @@ def test_screenshot(browser: Browser, server_url: str, tmp_path: Path, name: str
     if not target_dir.is_absolute():
         target_dir = ROOT / target_dir
     target_dir.mkdir(parents=True, exist_ok=True)
-    path = target_dir / f"widget-{name}.png"
+    path = target_dir / f"widget-{'' if scheme == 'light' else 'dark-'}{name}.png"
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
     page.close()

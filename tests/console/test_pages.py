@@ -323,3 +323,16 @@ async def test_a_chat_is_shown_read_only_with_the_rated_reply_marked(
     assert chat.select("form:not(.signed-in)") == [] and chat.select(".feedback-buttons") == []
     missing = await harness.client.get("/admin/chats/no-such-chat")
     assert missing.status_code == 404
+
+
+async def test_feed_items_separate_their_details_with_spaced_dots(
+    make_harness: HarnessFactory,
+) -> None:
+    harness = await console_app(make_harness)
+    await rate(harness, "up", model="echo-1", agent="Echo agent")
+    await sign_in(harness)
+    meta = (await dashboard(harness)).select_one("#feed-items .feed-item .meta")
+    assert meta is not None
+    text = " ".join(meta.get_text().split())
+    assert text.endswith(" · echo-1 · Echo agent · View chat"), text
+    assert "·" not in text.replace(" · ", "")  # every separator has a space on each side

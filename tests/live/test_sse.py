@@ -196,6 +196,23 @@ async def test_pings_arrive_at_the_configured_interval(client: httpx.AsyncClient
     assert 2 <= pings <= 4
 
 
+async def test_the_stream_is_never_compressed_while_pages_are(client: httpx.AsyncClient) -> None:
+    """gzip would hold every event in its buffer until the stream ended: a client that accepts
+    gzip still gets each event as it happens, uncompressed; the page around it is compressed."""
+    session_id = (await client.post("/api/v1/sessions", json={})).json()["id"]
+    page = await client.get(f"/chat/{session_id}", headers={"accept-encoding": "gzip"})
+    assert page.headers.get("content-encoding") == "gzip"
+    events = f"/chat/{session_id}/events"
+    async with client.stream("GET", events, headers={"accept-encoding": "gzip"}) as response:
+        assert "content-encoding" not in response.headers
+        stream = read_events(response)
+        await client.post(
+            f"/api/v1/sessions/{session_id}/tasks", json={"id": "gz1", "request_text": "Zip?"}
+        )
+        (created,) = await next_events(stream, 1)  # arrives while the stream stays open
+    assert created.event == "task-created"
+
+
 async def subscribers(client: httpx.AsyncClient, count: int) -> bool:
     health = (await client.get("/api/v1/health")).json()
     return bool(health["live"]["subscribers"] == count)

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.support import eventually
+from tests.support.console import console_config
 from tests.support.harness import Harness, HarnessFactory
 
 
@@ -281,7 +282,7 @@ async def chat_page_with(harness: Harness, path: str) -> BeautifulSoup:
 async def test_demo_host_page_mounts_through_embed_js(make_harness: HarnessFactory) -> None:
     harness = await make_harness()
     page = await chat_page_with(harness, "/demo/host")
-    sources = [script["src"] for script in page.select("script")]
+    sources = [str(script["src"]).partition("?")[0] for script in page.select("script")]
     assert sources == ["/static/embed.js", "/static/demo-host.js"]
     assert page.select_one("#chat") is not None
     token_mode = await make_harness(auth={"mode": "token", "secret": "k" * 40})
@@ -316,3 +317,31 @@ async def test_cross_site_form_posts_are_refused(
     assert response.status_code == status
     if status == 403:
         assert response.text == "Cross-site form posts are refused."
+
+
+def theme_of(page: BeautifulSoup) -> tuple[str, str]:
+    """The page's theme class and the colour schemes it declares."""
+    classes = page.body["class"] if page.body else []
+    theme = next(name for name in classes if name.startswith("theme-"))
+    meta = page.select_one('meta[name="color-scheme"]')
+    return theme, str(meta["content"]) if meta else ""
+
+
+async def test_the_theme_follows_the_reader_unless_config_or_url_forces_one(
+    make_harness: HarnessFactory,
+) -> None:
+    auto = await make_harness(**console_config())
+    session_id = await auto.new_session()
+    for path in ("/", f"/chat/{session_id}", f"/embed/{session_id}", "/admin/login"):
+        assert theme_of(await chat_page_with(auto, path)) == ("theme-auto", "light dark"), path
+    forced = await chat_page_with(auto, f"/embed/{session_id}?theme=dark")
+    assert theme_of(forced) == ("theme-dark", "dark")
+    nonsense = await chat_page_with(auto, f"/chat/{session_id}?theme=purple")
+    assert theme_of(nonsense) == ("theme-auto", "light dark")
+
+    dark = await make_harness(widget={"theme": "dark"}, **console_config())
+    session_id = await dark.new_session()
+    assert theme_of(await chat_page_with(dark, f"/chat/{session_id}")) == ("theme-dark", "dark")
+    assert theme_of(await chat_page_with(dark, "/admin/login")) == ("theme-dark", "dark")
+    light = await chat_page_with(dark, f"/embed/{session_id}?theme=light")
+    assert theme_of(light) == ("theme-light", "light")

@@ -1,12 +1,13 @@
 """Counts every HTTP request by route template, method and status, and times it (added to
 the app only when metrics are on, so off it costs nothing).
 
-Labels are route templates (`/chat/{session_id}/feedback`), never paths, so ids do not make
-a series each. Starlette's router leaves the innermost route it matched in `scope["route"]`;
-the template of every route in the table, its mounts' prefixes included, is worked out once
-when the app is built (`route_templates`). A request that reached a mount but none of its
-routes (a 404 below it, or a mount's own rule answering) counts under `<mount>/{path}`. A
-method outside HTTP's usual set counts as `other`: a client cannot add series.
+Labels are route templates (`/chat/{session_id}/feedback`, as the request log names them),
+never paths, so ids do not make a series each. Starlette's router leaves the innermost route
+it matched in `scope["route"]`; the template of every route in the table, its mounts'
+prefixes included, is worked out once when the app is built (`route_templates`). A request
+that reached a mount but none of its routes (a 404 below it, or a mount's own rule
+answering) counts under `<mount>/{path}`. A method outside HTTP's usual set counts as
+`other`: a client cannot add series.
 
 The time runs from the request's arrival to the end of its response; an event stream's is
 how long it stayed open, under its own route.
@@ -36,7 +37,7 @@ def route_templates(routes: Sequence[BaseRoute], prefix: str = "") -> Templates:
             found[id(route)] = f"{prefix}{route.path}/{{path}}"
             found.update(route_templates(route.routes, prefix + route.path))
         elif isinstance(route, Route):
-            found[id(route)] = prefix + route.path
+            found[id(route)] = prefix + route.path_format  # `{id}`, not `{id:int}`
     return found
 
 
