@@ -39,6 +39,7 @@ run: migrate
 test-tools: install-test
 	./scripts/ensure-test-tools.sh
 	./scripts/install-sdk-clients.sh
+	./scripts/install-phoenix.sh
 
 test: install-test test-tools
 	$(BIN)/python -m pytest

@@ -35,6 +35,8 @@ from app.publishing.setup import start_publishing
 from app.retention import retention_loop
 from app.routes import routes
 from app.server import end_streams_on_shutdown
+from app.tracing.genai import TurnSpans
+from app.tracing.provider import start_tracing
 from app.web.handlers import EXCEPTION_HANDLERS
 from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
@@ -84,10 +86,21 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         partials = Partials(templates, feedback.enabled, config.agent.name)
-        runner = TaskRunner(writer=writer, agent=build_agent(config.agent))
+        agent = build_agent(config.agent)
+        tracing = start_tracing(config.observability.otlp)
+        spans = None
+        if tracing is not None:
+            spans = TurnSpans(tracing.tracer, agent_name=agent.name, agent_type=agent.type)
+        runner = TaskRunner(writer=writer, agent=agent, spans=spans)
         live = LiveFanout(hub, partials.live, config.sse, key_prefix=config.sse.key_prefix)
         live.attach(bus)
-        publishing = start_publishing(config.feedback_publishing, db=db, writer=writer, bus=bus)
+        publishing = start_publishing(
+            config.feedback_publishing,
+            db=db,
+            writer=writer,
+            bus=bus,
+            phoenix=config.observability.phoenix,
+        )
         services = Services(
             settings=settings,
             instance=instance_name(),
@@ -133,6 +146,8 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await runner.shutdown()
+            if tracing is not None:
+                await tracing.shutdown()  # the last turns' spans are exported first
             await live.stop()
             if publishing is not None:
                 await publishing.stop()

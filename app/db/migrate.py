@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0010_listing_indexes"
+HEAD_REVISION = "0011_task_spans"
 
 
 def alembic_config() -> Config:

@@ -28,6 +28,7 @@ FIXTURES = {
     "agui_agent": "server",
     "start_server": "server",
     "server_url": "server",
+    "phoenix": "server",
 }
 # Names whose use in a test's code means it reaches that service or starts a process.
 NAMES = {
@@ -41,6 +42,7 @@ NAMES = {
     "start_server": "server",
     "running_server": "server",
     "start_test_agent": "server",
+    "PhoenixServer": "server",
 }
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
