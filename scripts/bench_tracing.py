@@ -11,6 +11,11 @@ Phoenix (`otlp.endpoint`) and annotating every feedback there (`phoenix.url`). E
   then until the outbox is empty; the server's CPU time per feedback, its annotation's
   staging and delivery to Phoenix included.
 
+A turn's span costs less than the noise of a whole turn on a shared machine, so it is also
+measured alone: SPANS turn spans started and ended in this process by the app's own code
+(app/tracing) and exported to the same Phoenix, CPU time (all threads, the exporter's too)
+per span.
+
     python scripts/bench_tracing.py [--turns 600] [--json bench-tracing.json]
 """
 
@@ -30,6 +35,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from app.config.observability import OtlpSettings  # noqa: E402
+from app.tracing.genai import TurnOutcome, TurnSpans, end_turn_span  # noqa: E402
+from app.tracing.provider import start_tracing  # noqa: E402
 from scripts.bench import CONCURRENCY, json_post, server  # noqa: E402
 from scripts.bench_instances import cpu_seconds  # noqa: E402
 from scripts.loadgen import run_phase  # noqa: E402
@@ -142,9 +150,23 @@ def run(
     return {"cpu_ms_per_turn": round(turn_cpu, 2), "feedback": posted}
 
 
+def span_cost(phoenix: PhoenixServer, count: int) -> float:
+    """CPU µs per turn span, exported (the provider's shutdown flushes the last batch)."""
+    tracing = start_tracing(OtlpSettings(endpoint=phoenix.traces_url, service_name="spans"))
+    assert tracing is not None
+    spans = TurnSpans(tracing.tracer, agent_name="Echo agent", agent_type="echo")
+    started = time.process_time()
+    for number in range(count):
+        span = spans.start(session_id=f"s{number}", task_id=f"t{number}", model="echo-1")
+        end_turn_span(span, TurnOutcome("completed", response_model="echo-1"))
+    asyncio.run(tracing.shutdown())
+    return (time.process_time() - started) * 1e6 / count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=600)
+    parser.add_argument("--spans", type=int, default=2000)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,6 +178,7 @@ def main() -> None:
                 "off": run(folder, "off", args.turns, None, annotate=False),
                 "traces": run(folder, "traces", args.turns, phoenix, annotate=False),
                 "traces_and_annotations": run(folder, "annotated", args.turns, phoenix, True),
+                "cpu_us_per_span": round(span_cost(phoenix, args.spans), 1),
             }
         finally:
             phoenix.stop()
@@ -163,6 +186,7 @@ def main() -> None:
     annotated = results["traces_and_annotations"]
     post_cpu = off["feedback"]["cpu_ms_per_feedback"]
     results["share_of_a_feedback_post"] = {
+        "span_alone": round(results["cpu_us_per_span"] / 1000 / post_cpu, 3),
         "span_per_turn": round((traces["cpu_ms_per_turn"] - off["cpu_ms_per_turn"]) / post_cpu, 3),
         "annotation_per_feedback": round(
             (annotated["feedback"]["cpu_ms_per_feedback"] - post_cpu) / post_cpu, 3
