@@ -133,7 +133,7 @@ def test_dialects_build_on_the_feedback_package_never_on_the_api() -> None:
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "clock", "bounds", "bus", "identity", "redaction", "boundary", "resources"),
     ("config",),
-    ("db",),
+    ("db", "tracing"),
     ("transcripts",),
     ("feedback",),
     ("agents", "live", "publishing", "alerts"),
