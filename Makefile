@@ -10,7 +10,7 @@ PORT ?= 8000
 # (the markers come from tests/support/needs.py), on both cores, then mypy. About 30 s.
 FAST := not (browser or postgres or redis or broker or model or sdk or server)
 
-.PHONY: check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents bench-metrics fuzz clean
+.PHONY: check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents bench-metrics bench-tracing fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,7 @@ test-tools: install-test
 	./scripts/ensure-test-tools.sh
 	./scripts/install-sdk-clients.sh
 	./scripts/install-web-tools.sh
+	./scripts/install-phoenix.sh
 
 test: install-test test-tools
 	$(BIN)/python -m pytest
@@ -78,8 +79,12 @@ bench-agents: install-test
 bench-metrics: install-test
 	$(BIN)/python scripts/bench_metrics.py
 
+# Traces and Phoenix annotations on and off (a real Phoenix: test-tools installs it).
+bench-tracing: install-test test-tools
+	$(BIN)/python scripts/bench_tracing.py
+
 screenshots: install test-tools
-	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py -k screenshot
+	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py tests/browser/test_phoenix.py -k "screenshot or phoenix"
 
 clean:
 	rm -rf $(VENV) *.egg-info webui-gateway.db*

@@ -41,6 +41,8 @@ from app.publishing.setup import start_publishing
 from app.retention import retention_loop
 from app.routes import routes
 from app.server import end_streams_on_shutdown
+from app.tracing.genai import TurnSpans
+from app.tracing.provider import start_tracing
 from app.web.handlers import EXCEPTION_HANDLERS
 from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
@@ -98,7 +100,12 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         templates.env.globals["widget_theme"] = config.widget.theme
         partials = Partials(templates, feedback.enabled, config.agent.name)
-        runner = TaskRunner(writer=writer, agent=build_agent(config.agent), metrics=metrics)
+        agent = build_agent(config.agent)
+        tracing = start_tracing(config.observability.otlp)
+        spans = None
+        if tracing is not None:
+            spans = TurnSpans(tracing.tracer, agent_name=agent.name, agent_type=agent.type)
+        runner = TaskRunner(writer=writer, agent=agent, spans=spans, metrics=metrics)
         live = LiveFanout(hub, partials.live, config.sse, key_prefix=config.sse.key_prefix)
         live.attach(bus)
         alerts = prepare_alerts(config.alerts, app=settings.app.name, db=db, writer=writer, bus=bus)
@@ -107,6 +114,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             db=db,
             writer=writer,
             bus=bus,
+            phoenix=config.observability.phoenix,
             targets=alerts.transports if alerts is not None else None,
             metrics=metrics,
         )
@@ -159,6 +167,8 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await runner.shutdown()
+            if tracing is not None:
+                await tracing.shutdown()  # the last turns' spans are exported first
             await live.stop()
             if alerts is not None:
                 await alerts.watcher.stop()

@@ -29,6 +29,8 @@ from tests.support.agents import (
 from tests.support.harness import Harness, HarnessFactory
 from tests.support.mqtt import Broker
 from tests.support.needs import needs
+from tests.support.otlp import OtlpReceiver, otlp_receiver
+from tests.support.phoenix import PhoenixServer
 from tests.support.wheel import build_wheel
 
 
@@ -163,3 +165,20 @@ def agui_agent(tmp_path: Path) -> Iterator[AgentProcess]:
     server = start_test_agent("agui_agent", tmp_path)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def phoenix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhoenixServer]:
+    """Arize Phoenix on free ports, shared by a module's tests (each uses a project of its
+    own): starting one takes 10-30 s (tests/support/phoenix.py)."""
+    server = PhoenixServer(tmp_path_factory.mktemp("phoenix"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def otlp() -> Iterator[OtlpReceiver]:
+    """An OTLP/HTTP traces endpoint in this process (tests/support/otlp.py)."""
+    with otlp_receiver() as receiver:
+        yield receiver

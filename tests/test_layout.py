@@ -143,7 +143,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "metrics",
     ),
     ("config",),
-    ("db",),
+    ("db", "tracing"),
     ("transcripts",),
     ("feedback",),
     ("agents", "live", "publishing", "alerts"),

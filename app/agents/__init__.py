@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.agents.base import Agent, AgentError, AgentRequest, Chunk, ModelReported
+from app.agents.base import (
+    Agent,
+    AgentError,
+    AgentRequest,
+    Chunk,
+    ModelReported,
+    UsageReported,
+)
 from app.agents.echo import EchoAgent
 from app.config.agent import (
     A2AAgentSettings,
@@ -21,6 +28,7 @@ __all__ = [
     "EchoAgent",
     "ModelReported",
     "Turn",
+    "UsageReported",
     "build_agent",
 ]
 

@@ -16,12 +16,13 @@ from ag_ui.core import (
     RunAgentInput,
     RunErrorEvent,
     RunFinishedEvent,
+    TokenUsage,
     UserMessage,
 )
 from httpx_sse import SSEError, aconnect_sse
 from pydantic import TypeAdapter, ValidationError
 
-from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported
+from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported, UsageReported
 from app.agents.failures import cut_off, from_httpx
 from app.config.agent import AGUIAgentSettings
 
@@ -86,6 +87,8 @@ class AGUIAgent:
                             if usage.model:
                                 yield ModelReported(usage.model)
                                 break
+                        if event.usage:
+                            yield _tokens(event.usage)
                         _check_outcome(event)
                         finished = True
                         break
@@ -119,6 +122,13 @@ def _type_of(data: str) -> str | None:
         return None
     kind = parsed.get("type")
     return kind if isinstance(kind, str) else None
+
+
+def _tokens(usage: list[TokenUsage]) -> UsageReported:
+    """The run's token counts, summed over the models it used (a count no entry has: None)."""
+    given_in = [entry.input_tokens for entry in usage if entry.input_tokens is not None]
+    given_out = [entry.output_tokens for entry in usage if entry.output_tokens is not None]
+    return UsageReported(sum(given_in) if given_in else None, sum(given_out) if given_out else None)
 
 
 def _run_error(event: RunErrorEvent) -> str:

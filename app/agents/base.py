@@ -25,7 +25,15 @@ class ModelReported:
     name: str
 
 
-Chunk = str | ModelReported
+@dataclass(frozen=True)
+class UsageReported:
+    """The upstream counted the tokens of this turn (either count may be missing)."""
+
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+Chunk = str | ModelReported | UsageReported
 
 
 class AgentError(Exception):

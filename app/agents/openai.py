@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported
+from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported, UsageReported
 from app.agents.failures import cut_off, http_status, too_slow, unreachable
 from app.config.agent import OpenAIAgentSettings
 
@@ -57,12 +57,18 @@ class OpenAIAgent:
                 user=request.user_id,
                 temperature=openai.omit if settings.temperature is None else settings.temperature,
                 max_tokens=openai.omit if settings.max_tokens is None else settings.max_tokens,
+                # The last chunk then counts the tokens (for the turn's trace span).
+                stream_options={"include_usage": True},
             )
             async with stream:
                 async for chunk in stream:
                     if chunk.model and chunk.model != reported:
                         reported = chunk.model
                         yield ModelReported(chunk.model)
+                    if chunk.usage is not None:
+                        yield UsageReported(
+                            chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+                        )
                     for choice in chunk.choices:
                         if choice.delta.content:
                             yield choice.delta.content

@@ -17,12 +17,15 @@ import time
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
+from opentelemetry.trace import Span
+
 from app import redaction
-from app.agents import Agent, AgentError, AgentRequest, ModelReported
+from app.agents import Agent, AgentError, AgentRequest, ModelReported, UsageReported
 from app.boundary import repaired
 from app.bounds import MODEL_MAX_CHARS
 from app.db.writer import Writer
 from app.metrics import Metrics
+from app.tracing.genai import TurnOutcome, TurnSpans, end_turn_span, span_ids
 from app.transcripts import turns
 from app.transcripts.model import TaskView, Turn
 
@@ -42,6 +45,9 @@ class _Job:
     flushing: asyncio.Task[bool] | None = None
     timer: asyncio.TimerHandle | None = None
     last_flush: float = field(default_factory=time.monotonic)
+    span: Span | None = None  # the turn's trace span, when tracing is on
+    usage: UsageReported | None = None
+    error_type: str | None = None
     started: float = field(default_factory=time.monotonic)
     first_text: float | None = None  # seconds from the start to the agent's first text
     ended: bool = False  # its end was counted (shutdown may finish a job a second time)
@@ -53,9 +59,17 @@ class _Job:
 
 
 class TaskRunner:
-    def __init__(self, *, writer: Writer, agent: Agent, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        writer: Writer,
+        agent: Agent,
+        spans: TurnSpans | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._writer = writer
         self.agent = agent
+        self._spans = spans
         self._metrics = metrics
         self._jobs: dict[str, tuple[asyncio.Task[None], _Job]] = {}
 
@@ -99,6 +113,11 @@ class TaskRunner:
         await self.agent.close()
 
     async def _run(self, job: _Job) -> None:
+        if self._spans is not None:
+            request = job.request
+            job.span = self._spans.start(
+                session_id=request.session_id, task_id=request.task_id, model=job.model
+            )
         try:
             # aclosing: however the loop ends, the agent's generator (and its request) closes now.
             async with aclosing(self.agent.reply(job.request)) as chunks:
@@ -107,6 +126,9 @@ class TaskRunner:
                     # here: repaired, since a reply cannot be refused.
                     if isinstance(chunk, ModelReported):
                         job.model = repaired(chunk.name)[:MODEL_MAX_CHARS]
+                        continue
+                    if isinstance(chunk, UsageReported):
+                        job.usage = chunk
                         continue
                     if job.first_text is None:
                         job.first_text = time.monotonic() - job.started
@@ -117,9 +139,11 @@ class TaskRunner:
             if job.stop_requested:
                 await asyncio.shield(self._finish(job, "cancelled", None))
                 return  # a stop is this job's normal end, not the runner's cancellation
+            job.error_type = "interrupted"
             await asyncio.shield(self._finish(job, "failed", INTERRUPTED))
             raise
         except AgentError as exc:
+            job.error_type = "agent_error"
             log.warning(
                 "agent %s failed task %s: %s (%s)",
                 self.agent.name,
@@ -128,7 +152,8 @@ class TaskRunner:
                 redaction.text(exc.detail) if exc.detail else "no detail",
             )
             await self._finish(job, "failed", repaired(str(exc)))
-        except Exception:
+        except Exception as exc:
+            job.error_type = type(exc).__name__
             log.exception("agent failed on task %s", job.request.task_id)
             await self._finish(job, "failed", UNEXPECTED)
         finally:
@@ -179,6 +204,7 @@ class TaskRunner:
         if job.flushing is not None:
             # The last streamed write lands before the end, or its text would be refused.
             await asyncio.wait([job.flushing])
+        ids = span_ids(job.span) if job.span is not None else None
         try:
             await turns.finish_reply(
                 self._writer,
@@ -188,6 +214,19 @@ class TaskRunner:
                 error=error,
                 topic=f"{self.topic}/response",
                 model=job.model,
+                span=(ids.trace_id, ids.span_id) if ids is not None else None,
             )
         except Exception:
             log.exception("could not record the end of task %s", job.request.task_id)
+        if job.span is not None:
+            usage = job.usage or UsageReported(None, None)
+            outcome = TurnOutcome(
+                status,
+                error,
+                job.error_type,
+                job.model,
+                usage.input_tokens,
+                usage.output_tokens,
+            )
+            end_turn_span(job.span, outcome)
+            job.span = None  # a second finish (at shutdown) ends nothing twice

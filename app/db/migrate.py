@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0011_alert_states"
+HEAD_REVISION = "0012_task_spans"
 
 
 def alembic_config() -> Config:

@@ -115,31 +115,32 @@ class Dispatcher:
                 # Not attempted: it waits with its destination, keeping its own counts.
                 outcomes.append(outbox.Outcome(event.seq, retry_at=retry_at))
                 continue
-            error = await self._send(event)
+            failure = await self._send(event)
             if self._metrics is not None:
-                self._metrics.delivered(event.destination, ok=error is None)
-            if error is None:
+                self._metrics.delivered(event.destination, ok=failure is None)
+            if failure is None:
                 outcomes.append(outbox.Outcome(event.seq))
                 continue
             retry_at = now_ms() + int(retry_delay(event.attempts + 1, self._retry_max) * 1000)
-            unreachable[event.destination] = retry_at
-            outcomes.append(outbox.Outcome(event.seq, error=error, retry_at=retry_at))
+            if not failure.only_this_event:
+                unreachable[event.destination] = retry_at
+            outcomes.append(outbox.Outcome(event.seq, error=str(failure), retry_at=retry_at))
         if outcomes:
             await self._writer.run(lambda tx: outbox.settle(tx.conn, outcomes, now=now_ms()))
         return len(claimed)
 
-    async def _send(self, event: OutboxMessage) -> str | None:
-        """Deliver one event; the error text when it failed."""
+    async def _send(self, event: OutboxMessage) -> DeliveryError | None:
+        """Deliver one event; why it failed, when it did."""
         transport = self._transports.get(event.destination)
         if transport is None:
-            return f"destination {event.destination} is no longer configured"
+            return DeliveryError(f"destination {event.destination} is no longer configured")
         try:
             await transport.send(event)
         except DeliveryError as exc:
-            return str(exc)
+            return exc
         except Exception as exc:
             log.exception("unexpected error delivering outbox event %s", event.event_id)
-            return f"{type(exc).__name__}: {exc}"
+            return DeliveryError(f"{type(exc).__name__}: {exc}")
         return None
 
     async def _warn_if_stale(self) -> None:

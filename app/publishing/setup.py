@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from app.bus import EventBus
+from app.config.observability import PhoenixSettings
 from app.config.publishing import FeedbackPublishingSettings
 from app.db.engine import Database
 from app.db.writer import Writer
@@ -16,6 +17,7 @@ from app.feedback.events import FeedbackSubmitted
 from app.metrics import Metrics
 from app.publishing import outbox
 from app.publishing.dispatcher import Dispatcher
+from app.publishing.phoenix import PHOENIX, PhoenixTransport, annotation_stager
 from app.publishing.staging import outbox_stager
 from app.publishing.transports import MqttTransport, Transport, WebhookTransport
 
@@ -39,21 +41,32 @@ def start_publishing(
     db: Database,
     writer: Writer,
     bus: EventBus,
+    phoenix: PhoenixSettings | None = None,
     targets: dict[str, Transport] | None = None,
     metrics: Metrics | None = None,
 ) -> Publishing | None:
-    """The dispatcher runs when feedback is published, or when other features stage outbox
-    rows for destinations of their own (`targets`: alerts' webhooks)."""
-    if not settings.enabled and not targets:
+    """The dispatcher runs when feedback is published, when feedback goes to Phoenix as
+    annotations, or when other features stage outbox rows for destinations of their own
+    (`targets`: alerts' webhooks)."""
+    annotating = phoenix is not None and phoenix.url is not None
+    if not settings.enabled and not annotating and not targets:
         return None
-    transports: dict[str, Transport] = {}
-    if settings.enabled and settings.broker is not None:
-        transports[outbox.MQTT] = MqttTransport(settings.broker)
+    broker = settings.broker if settings.enabled else None
     webhooks = settings.webhooks if settings.enabled else ()
-    http = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if webhooks else None
+    transports: dict[str, Transport] = {}
+    if broker is not None:
+        transports[outbox.MQTT] = MqttTransport(broker)
+    http = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if webhooks or annotating else None
     for index, webhook in enumerate(webhooks):
         assert http is not None
         transports[outbox.webhook_destination(index)] = WebhookTransport(webhook, http)
+    if settings.enabled:
+        writer.add_stager(outbox_stager(settings, list(transports)))
+    if annotating:
+        assert phoenix is not None and http is not None
+        # Feedback on traced turns, as annotations on their spans (app/publishing/phoenix.py).
+        transports[PHOENIX] = PhoenixTransport(phoenix, http)
+        writer.add_stager(annotation_stager())
     dispatcher = Dispatcher(
         db=db,
         writer=writer,
@@ -62,8 +75,7 @@ def start_publishing(
         warn_pending_seconds=settings.warn_pending_seconds,
         metrics=metrics,
     )
-    if settings.enabled:
-        writer.add_stager(outbox_stager(settings, list(transports)))
+    if settings.enabled or annotating:
         wake = dispatcher.wake
         bus.subscribe(lambda event: wake() if isinstance(event, FeedbackSubmitted) else None)
     dispatcher.start()

@@ -26,7 +26,12 @@ EVENT_ID_HEADER = "X-Feedback-Widget-Event-Id"
 
 
 class DeliveryError(Exception):
-    """The destination refused or could not take the event; it will be retried."""
+    """The destination refused or could not take the event; it will be retried. Its other
+    events wait too, unless `only_this_event` (this one is not ready for it yet)."""
+
+    def __init__(self, message: str, *, only_this_event: bool = False) -> None:
+        super().__init__(message)
+        self.only_this_event = only_this_event
 
 
 class Transport(Protocol):

@@ -70,6 +70,8 @@ class TaskView:
     response_html: str | None = None
     html_version: str | None = None
     agent_type: str | None = None
+    otel_trace_id: str | None = None  # the span this server exported for the turn
+    otel_span_id: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> TaskView:
@@ -92,6 +94,8 @@ class TaskView:
             response_html=row.get("response_html"),
             html_version=row.get("html_version"),
             agent_type=row.get("agent_type"),
+            otel_trace_id=row.get("otel_trace_id"),
+            otel_span_id=row.get("otel_span_id"),
         )
 
     @property
@@ -151,3 +155,5 @@ class TaskChange:
     model: str | None = None
     prompt_version: str | None = None
     cost: float | None = None
+    otel_trace_id: str | None = None  # the turn's exported span (the runner's own turns)
+    otel_span_id: str | None = None

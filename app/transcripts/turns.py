@@ -121,15 +121,25 @@ async def finish_reply(
     error: str | None,
     topic: str,
     model: str | None = None,
+    span: tuple[str, str] | None = None,
 ) -> None:
     """The agent's last words on a task (completed, failed or stopped), and the response,
-    error or stop in its event log. A task that already ended stays as it is."""
+    error or stop in its event log. A task that already ended stays as it is. `span`: the
+    (trace id, span id) the turn was exported as, where feedback on it is annotated."""
 
     def unit(tx: Transaction) -> None:
         task = store.get_task(tx.conn, task_id)
         if task is None or task.finished:
             return
-        change = TaskChange(append_text=text, status=status, error=error, model=model)
+        trace_id, span_id = span or (None, None)
+        change = TaskChange(
+            append_text=text,
+            status=status,
+            error=error,
+            model=model,
+            otel_trace_id=trace_id,
+            otel_span_id=span_id,
+        )
         done = store.change_task(tx, task, change)
         _log_end(tx, done, topic)
 

@@ -12,34 +12,21 @@ import pytest
 from app.agents.runner import FLUSH_SECONDS
 from tests.support import free_port
 from tests.support.agent_turns import (
-    agent,
     finished,
     first_text,
+    model_server,
     new_chat,
     send,
     stored_task,
     streamed,
 )
 from tests.support.agents import (
-    LLAMA_API_KEY,
     LLAMA_MODEL_NAME,
     AgentProcess,
     prompt_sizes,
     start_llama,
 )
 from tests.support.harness import HarnessFactory
-
-
-def model_server(url: str, **keys: object) -> dict[str, object]:
-    settings = {
-        "base_url": f"{url}/v1",
-        "model": LLAMA_MODEL_NAME,
-        "api_key": LLAMA_API_KEY,
-        "max_tokens": 32,
-        "temperature": 0,
-        **keys,
-    }
-    return agent("openai", **settings)
 
 
 async def test_a_reply_streams_in_coalesced_writes_and_records_the_model(

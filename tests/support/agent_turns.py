@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup, Tag
 from app.transcripts.events import TaskFinished, TaskUpdated
 from app.transcripts.model import TaskView
 from tests.support import eventually
+from tests.support.agents import LLAMA_API_KEY, LLAMA_MODEL_NAME
 from tests.support.harness import Harness
 
 HTMX = {"HX-Request": "true"}
@@ -19,6 +20,19 @@ HTMX = {"HX-Request": "true"}
 def agent(kind: str, **keys: Any) -> dict[str, Any]:
     """An `agent` config mapping for config_dict(agent=...)."""
     return {"type": kind, **keys}
+
+
+def model_server(url: str, **keys: object) -> dict[str, object]:
+    """The `openai` agent config for llama.cpp's server at `url` (tests/support/agents.py)."""
+    settings = {
+        "base_url": f"{url}/v1",
+        "model": LLAMA_MODEL_NAME,
+        "api_key": LLAMA_API_KEY,
+        "max_tokens": 32,
+        "temperature": 0,
+        **keys,
+    }
+    return agent("openai", **settings)
 
 
 async def new_chat(harness: Harness) -> str:

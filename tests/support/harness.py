@@ -3,16 +3,21 @@ and the domain events it raised (the `harness` and `make_harness` fixtures build
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from asgi_lifespan import LifespanManager
 from sqlalchemy import Connection, Executable
 from starlette.applications import Starlette
 
 from app.bus import DomainEvent
+from app.config import settings_from_mapping
+from app.main import create_app
 from app.web.state import Services
+from tests.support import config_dict
 
 
 @dataclass
@@ -51,3 +56,16 @@ class Harness:
 
 
 HarnessFactory = Callable[..., Awaitable[Harness]]
+
+
+@asynccontextmanager
+async def served(**options: Any) -> AsyncIterator[Harness]:
+    """An app the test starts and stops itself (`make_harness` stops its apps at the end),
+    for what happens at shutdown or across a restart on the same `database_url`."""
+    app = create_app(settings_from_mapping(config_dict(**options), env={}))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            harness = Harness(app, manager.app, client, app.state.services, [])
+            harness.services.bus.subscribe(harness.events.append)
+            yield harness

@@ -29,6 +29,7 @@ FIXTURES = {
     "start_server": "server",
     "server_url": "server",
     "built_wheel": "server",
+    "phoenix": "server",
 }
 # Names whose use in a test's code means it reaches that service or starts a process.
 NAMES = {
@@ -43,6 +44,7 @@ NAMES = {
     "running_server": "server",
     "start_test_agent": "server",
     "wait_until_serving": "server",
+    "PhoenixServer": "server",
 }
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -59,6 +59,10 @@ class Task(Base):
     html_version: Mapped[str | None] = mapped_column(String(64))
     # Which kind of agent answered (echo, openai, a2a, agui), for analytics by agent.
     agent_type: Mapped[str | None] = mapped_column(String(32))
+    # The OpenTelemetry span this server exported for the turn (hex ids), where feedback on
+    # the turn is annotated; unrelated to `trace_id`, the platform's own reference.
+    otel_trace_id: Mapped[str | None] = mapped_column(String(32))
+    otel_span_id: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         CheckConstraint(

@@ -161,6 +161,8 @@ def change_task(tx: Transaction, task: TaskView, change: TaskChange) -> TaskView
             ("model", change.model),
             ("prompt_version", change.prompt_version),
             ("cost", change.cost),
+            ("otel_trace_id", change.otel_trace_id),
+            ("otel_span_id", change.otel_span_id),
         )
         if value is not None
     }
