@@ -12,6 +12,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from app import __version__
 from tests.support import ROOT, free_port
 from tests.support.wheel import (
     Installed,
@@ -37,7 +38,7 @@ def tree_files() -> set[str]:
 
 def test_the_wheel_carries_every_file_the_server_needs(built_wheel: Path) -> None:
     assert wheel_files(built_wheel) == tree_files()
-    assert built_wheel.name == "feedback_widget-0.2.0-py3-none-any.whl"
+    assert built_wheel.name == f"feedback_widget-{__version__}-py3-none-any.whl"
 
 
 def wait_for(check: Callable[[], bool], what: str, within: float = 20) -> None:
@@ -103,7 +104,7 @@ def test_an_installed_wheel_serves_from_an_empty_folder(
     origin = {"Origin": url}
     with httpx.Client(base_url=url, timeout=10) as client:
         health = client.get("/api/v1/health").json()
-        assert health["version"] == "0.2.0"
+        assert health["version"] == __version__
 
         created = client.post("/chat", headers=origin)
         assert created.status_code == 303, created.text
@@ -144,4 +145,4 @@ def test_an_installed_wheel_serves_from_an_empty_folder(
 def test_the_installed_command_reports_the_version(built_wheel: Path, tmp_path: Path) -> None:
     installed = install_wheel(built_wheel, tmp_path)
     result = installed.run("feedback-widget", "--version", cwd=tmp_path)
-    assert result.stdout.strip() == "feedback-widget 0.2.0"
+    assert result.stdout.strip() == f"feedback-widget {__version__}"

@@ -66,7 +66,10 @@ def test_widget_feedback_shows_on_its_span_in_phoenix(
 
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{phoenix.url}/projects/{project_id}/traces/{span['trace_id']}")
-    details = page.get_by_role("button", name="View annotation details")
+    # The span's own pane; Phoenix's trace table behind it may show the same button.
+    details = page.get_by_test_id("span-info-wrap").get_by_role(
+        "button", name="View annotation details"
+    )
     expect(details).to_be_visible(timeout=UI_TIMEOUT_MS)
     details.click()
     card = page.get_by_role("dialog", name="thumbs annotation details")
