@@ -3,6 +3,8 @@ filters, for a key that reads everyone's feedback (`feedback:read:all`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,3 +33,38 @@ async def sft_dataset(request: Request) -> Response:
 async def preferences_dataset(request: Request) -> Response:
     """A retried message's two answers, one rated up and one down: TRL's DPO shape."""
     return await _dataset(request, "preferences")
+
+
+def dataset_paths(filters: list[dict[str, Any]], errors: dict[str, Any]) -> dict[str, Any]:
+    """The datasets' entries in the OpenAPI document."""
+    lines = {
+        "sft": "One `{id, source_feedback_ids, messages}` object per line (OpenAI chat "
+        "fine-tuning format): the system prompt when the agent has one, the chat's earlier "
+        "completed turns (an answer a Retry replaced left out), the user's message, and a "
+        "reply rated up as the final assistant message.",
+        "preferences": "One `{id, source_feedback_ids, prompt, chosen, rejected}` object per "
+        "line (TRL's conversational preference shape): a message answered twice through Retry, "
+        "one answer rated up (chosen) and the other down (rejected).",
+    }
+    summaries = {
+        "sft": "Supervised fine-tuning examples from replies rated up, streamed as JSON Lines",
+        "preferences": "Preference pairs from retried replies, streamed as JSON Lines",
+    }
+    return {
+        f"/api/v1/datasets/{kind}.jsonl": {
+            "get": {
+                "summary": summaries[kind],
+                "description": lines[kind] + " Needs a key with `feedback:read:all`; newest "
+                "feedback first, the same lines in the same order on every export.",
+                "parameters": filters,
+                "responses": {
+                    "200": {
+                        "description": "The file (Content-Disposition: attachment)",
+                        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                    },
+                    **errors,
+                },
+            }
+        }
+        for kind in ("sft", "preferences")
+    }
