@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app import link_answers
-from app.api import feedback, link_tokens, transcripts
+from app.api import datasets, feedback, link_tokens, transcripts
 from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
@@ -51,6 +51,8 @@ def api_routes() -> list[BaseRoute]:
         Route("/feedback", feedback.list_feedback, methods=["GET"]),
         Route("/feedback/summary", feedback.feedback_summary),
         Route("/feedback/export", feedback.export_feedback),
+        Route("/datasets/sft.jsonl", datasets.sft_dataset),
+        Route("/datasets/preferences.jsonl", datasets.preferences_dataset),
         Route("/feedback/tokens", link_tokens.create_link, methods=["POST"]),
         Route(
             "/feedback/ingest/{token}",
@@ -136,6 +138,7 @@ def console_routes() -> list[BaseRoute]:
                 Route("/live", console.live),
                 Route("/events", console.events, middleware=[holds_stream(stream_holder)]),
                 Route("/export", console.export_view),
+                Route("/datasets/{kind}.jsonl", console.dataset_view),
                 Route("/chats/{session_id}", console.chat),
             ],
             middleware=signed_in,

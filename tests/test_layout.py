@@ -146,7 +146,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("db", "tracing"),
     ("transcripts",),
     ("feedback",),
-    ("agents", "live", "publishing", "alerts"),
+    ("agents", "live", "publishing", "alerts", "datasets"),
     ("web",),
     ("api", "compat", "widget", "console", "link_answers"),
     ("retention", "routes", "server", "protocols", "main", "cli", "__main__"),

@@ -52,7 +52,7 @@ async def submit_feedback(request: Request) -> Response:
     return JSONResponse({"status": "feedback received", "id": stored.feedback.id}, 202)
 
 
-def _readable_filter(
+def readable_filter(
     conn: Connection, identity: Identity, query: FeedbackQuery, start_ms: int | None,
     end_ms: int | None,
 ) -> listing.FeedbackFilter:  # fmt: skip
@@ -88,7 +88,7 @@ def _readable_filter(
     )
 
 
-def _reader(request: Request) -> tuple[Identity, int | None, int | None]:
+def reader(request: Request) -> tuple[Identity, int | None, int | None]:
     """Who reads (after SAM's 501 for no persistence), and the date range they asked for."""
     if not services(request).feedback.persistence_enabled:
         raise APIError(501, "persistence_disabled", PERSISTENCE_REQUIRED)
@@ -104,10 +104,10 @@ def _reader(request: Request) -> tuple[Identity, int | None, int | None]:
 async def list_feedback(request: Request) -> Response:
     query = query_params(request, FeedbackQuery)
     svc = services(request)
-    identity, start_ms, end_ms = _reader(request)
+    identity, start_ms, end_ms = reader(request)
 
     def read(conn: Connection) -> tuple[list[dict[str, object]], int]:
-        where = _readable_filter(conn, identity, query, start_ms, end_ms)
+        where = readable_filter(conn, identity, query, start_ms, end_ms)
         return listing.list_feedback(conn, where=where, page=query.page, page_size=query.page_size)
 
     body, total = await svc.db.read(read)
@@ -126,10 +126,8 @@ async def export_feedback(request: Request) -> Response:
         raise invalid_query("format", "Choose format=csv or format=jsonl.")
     query = query_params(request, FeedbackQuery)
     svc = services(request)
-    identity, start_ms, end_ms = _reader(request)
-    where = await svc.db.read(
-        lambda conn: _readable_filter(conn, identity, query, start_ms, end_ms)
-    )
+    identity, start_ms, end_ms = reader(request)
+    where = await svc.db.read(lambda conn: readable_filter(conn, identity, query, start_ms, end_ms))
     return download(export.export_file(svc.db.read, where, fmt))
 
 
@@ -141,10 +139,10 @@ async def feedback_summary(request: Request) -> Response:
     if not all_sources and query.source is None:
         query = query.model_copy(update={"source": "customer"})
     svc = services(request)
-    identity, start_ms, end_ms = _reader(request)
+    identity, start_ms, end_ms = reader(request)
 
     def read(conn: Connection) -> list[dict[str, object]]:
-        where = _readable_filter(conn, identity, query, start_ms, end_ms)
+        where = readable_filter(conn, identity, query, start_ms, end_ms)
         return listing.summarize(conn, where=where)
 
     keys = await svc.db.read(read)

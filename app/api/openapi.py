@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.api.datasets import dataset_paths
 from app.api.schemas import (
     FeedbackIn,
     FeedbackLinkIn,
@@ -119,6 +120,8 @@ def _plain(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
+    # The listing's filters without its paging: the export's and the datasets'.
+    export_filters = [p for p in _query(FeedbackQuery) if p["name"] not in ("page", "page_size")]
     body_errors = (400, 413, 415, 422)
     return {
         "/api/v1/config": {
@@ -178,11 +181,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "Every matching feedback row as CSV or JSON Lines, streamed",
                 "parameters": [
                     _param("format", schema={"enum": ["csv", "jsonl"], "default": "csv"}),
-                    *[
-                        param
-                        for param in _query(FeedbackQuery)
-                        if param["name"] not in ("page", "page_size")
-                    ],
+                    *export_filters,
                 ],
                 "responses": {
                     "200": {
@@ -196,6 +195,7 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        **dataset_paths(export_filters, _errors(400, 401, 403, 404, 422, 501)),
         "/api/v1/feedback/tokens": {
             "post": {
                 "summary": "Issue a single-use, expiring feedback link for one task",

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from app.console import dashboard, session
 from app.console.chart import trend_chart
 from app.console.query import ConsoleQuery
+from app.datasets.export import KINDS, dataset_file, system_prompt_of
 from app.errors import invalid_query
 from app.feedback import export
 from app.feedback.listing import FeedbackFilter, export_page
@@ -150,6 +151,17 @@ async def export_view(request: Request) -> Response:
         raise invalid_query("format", "Choose format=csv or format=jsonl.")
     query = ConsoleQuery.parse(request.query_params)
     return download(export.export_file(services(request).db.read, query.listing_filter(), fmt))
+
+
+async def dataset_view(request: Request) -> Response:
+    """A training dataset of this view's feedback (the API's `/api/v1/datasets/…`)."""
+    kind = request.path_params["kind"]
+    if kind not in KINDS:
+        raise invalid_query("kind", "Choose sft.jsonl or preferences.jsonl.")
+    query = ConsoleQuery.parse(request.query_params)
+    svc = services(request)
+    prompt = system_prompt_of(svc.config.agent)
+    return download(dataset_file(svc.db.read, kind, query.listing_filter(), prompt))
 
 
 async def chat(request: Request) -> Response:

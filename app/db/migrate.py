@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0012_task_spans"
+HEAD_REVISION = "0013_task_retries"
 
 
 def alembic_config() -> Config:

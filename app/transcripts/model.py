@@ -72,6 +72,7 @@ class TaskView:
     agent_type: str | None = None
     otel_trace_id: str | None = None  # the span this server exported for the turn
     otel_span_id: str | None = None
+    retry_of: str | None = None  # the turn this one answers again (the widget's Retry)
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> TaskView:
@@ -96,6 +97,7 @@ class TaskView:
             agent_type=row.get("agent_type"),
             otel_trace_id=row.get("otel_trace_id"),
             otel_span_id=row.get("otel_span_id"),
+            retry_of=row.get("retry_of"),
         )
 
     @property
@@ -120,6 +122,7 @@ class TaskView:
             "prompt_version": self.prompt_version,
             "cost": self.cost,
             "trace_id": self.trace_id,
+            "retry_of": self.retry_of,
             "start_time": self.start_time,
             "end_time": self.end_time,
             "taskMetadata": {**self.metadata, "feedback": feedback},
@@ -142,6 +145,7 @@ class NewTask:
     cost: float | None = None
     trace_id: str | None = None  # the platform's reference (an OTel trace, a Trodo run)
     metadata: dict[str, Any] | None = None
+    retry_of: str | None = None  # the turn of the same chat this one answers again
 
 
 @dataclass(frozen=True, kw_only=True)

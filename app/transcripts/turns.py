@@ -31,9 +31,11 @@ async def start_turn(
     model: str | None,
     history_turns: int,
     topic: str,
+    retry_of: TaskView | None = None,
 ) -> tuple[TaskView, tuple[Turn, ...]]:
     """A message typed in the widget: a new running task, and the last `history_turns`
-    completed turns before it, which the agent sends as context."""
+    completed turns before it, which the agent sends as context. `retry_of`: the turn whose
+    message this answers again (Retry); the context is then the turns before that one."""
     text = text.strip()
     if not text:
         raise invalid_field("message", "Type a message before sending.")
@@ -45,7 +47,7 @@ async def start_turn(
         history = tuple(
             Turn(request, response)
             for request, response in store.recent_exchanges(
-                tx.conn, session_id=session_id, limit=history_turns
+                tx.conn, session_id=session_id, limit=history_turns, before=retry_of
             )
         )
         if chat.title is None:
@@ -55,6 +57,7 @@ async def start_turn(
             agent_id=chat.agent_id or agent_id,
             agent_type=agent_type,
             model=model,
+            retry_of=retry_of.id if retry_of is not None else None,
         )
         task = store.create_task(tx, chat=chat, new=new)
         store.add_task_event(
@@ -83,11 +86,12 @@ def _check_ours(task: TaskView, action: str) -> None:
 
 
 def retry_text(task: TaskView) -> str:
-    """The message a Retry sends again: only a failed or stopped turn has one."""
+    """The message a Retry sends again: any finished turn's (a completed one is answered
+    anew, as "regenerate" does in other chat UIs); a running one is still answering."""
     _check_ours(task, "retried")
-    if task.status not in ("failed", "cancelled"):
+    if not task.finished:
         raise conflict(
-            f"Task '{task.id}' is {task.status}; only a failed or stopped turn can be retried.",
+            f"Task '{task.id}' is {task.status}; only a finished turn can be retried.",
             "not_retryable",
         )
     return task.request_text

@@ -18,6 +18,7 @@ from app.feedback.rules import rating_of
 from app.feedback.service import submit
 from app.feedback.thumbs import thumbs
 from app.transcripts import turns
+from app.transcripts.model import TaskView
 from app.web.credentials import end_user
 from app.web.parsing import read_form
 from app.web.state import services
@@ -49,8 +50,14 @@ async def post_message(request: Request) -> Response:
     return await _start(request, session_id, _field(form.get("message")) or "", form.get("layout"))
 
 
-async def _start(request: Request, session_id: str, text: str, layout: object) -> Response:
-    """A new turn the agent answers: the message sent, or a failed one sent again."""
+async def _start(
+    request: Request,
+    session_id: str,
+    text: str,
+    layout: object,
+    retry_of: TaskView | None = None,
+) -> Response:
+    """A new turn the agent answers: the message sent, or an earlier one sent again."""
     svc = services(request)
     agent = svc.runner.agent
     task, history = await turns.start_turn(
@@ -63,20 +70,23 @@ async def _start(request: Request, session_id: str, text: str, layout: object) -
         model=agent.model,
         history_turns=agent.history_turns,
         topic=f"{svc.runner.topic}/request",
+        retry_of=retry_of,
     )
     svc.runner.start(task, history)
     return _done(request, session_id, layout, {SENT: {"taskId": task.id}})
 
 
 async def retry_turn(request: Request) -> Response:
-    """Send a failed or stopped turn's message again, as a new turn."""
+    """Send a finished turn's message again, as a new turn that records the one it retries
+    (both answers stay in the chat, each rated on its own)."""
     svc = services(request)
     session_id, task_id = request.path_params["session_id"], request.path_params["task_id"]
     form = await read_form(request)
     earlier = await svc.db.read(
         lambda conn: turns.turn_in_chat(conn, end_user(request), session_id, task_id)
     )
-    return await _start(request, session_id, turns.retry_text(earlier), form.get("layout"))
+    text = turns.retry_text(earlier)
+    return await _start(request, session_id, text, form.get("layout"), retry_of=earlier)
 
 
 async def stop_turn(request: Request) -> Response:

@@ -71,3 +71,48 @@ def seed_feedback(path: Path, count: int, *, days: int = 30, seed: int = 7) -> N
             reasons,
         )
         conn.execute("ANALYZE")
+
+
+def seed_retry_pairs(path: Path, pairs: int, *, days: int = 30, seed: int = 11) -> None:
+    """`pairs` chats of one message answered twice (the second a Retry of the first), the
+    first answer rated down and the retry up: twice `pairs` feedback rows, each pair a line of
+    both datasets' worth (the liked retry is an example, the two answers a preference)."""
+    rng = random.Random(seed)
+    end = now_ms()
+    sessions, tasks, feedback = [], [], []
+    for n in range(pairs):
+        created = end - rng.randrange(days * DAY_MS)
+        session_id, user = f"rs{n}", f"user{n % 50}"
+        sessions.append((session_id, user, "support", f"Chat {n}", created - 60_000, "{}"))
+        for k, (rating, retry_of) in enumerate((("down", None), ("up", f"rt{n}-0"))):
+            task_id, at = f"rt{n}-{k}", created + k * 1000
+            tasks.append(
+                (task_id, session_id, user, "support", "completed", f"Question {n}",
+                 f"Answer {n}.{k} " + "text " * 40, "gpt-4o-mini", "v1", at - 500, at, "{}",
+                 retry_of, "echo")
+            )  # fmt: skip
+            feedback.append(
+                (str(uuid.uuid4()), task_id, session_id, "task", task_id, user, "support",
+                 "thumbs", 1, rating, None, 1.0, "customer", "widget", "{}", at, "gpt-4o-mini",
+                 "v1", "[]")
+            )  # fmt: skip
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executemany(
+            "INSERT INTO sessions (id, user_id, agent_id, title, created_at, metadata) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            sessions,
+        )
+        conn.executemany(
+            "INSERT INTO tasks (id, session_id, user_id, agent_id, status, request_text, "
+            "response_text, model, prompt_version, start_time, end_time, metadata, retry_of, "
+            "agent_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            tasks,
+        )
+        conn.executemany(
+            "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id, user_id, "
+            "agent_id, key, exclusive, rating, comment, weight, source, via, metadata, "
+            "created_time, model, prompt_version, reasons) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            feedback,
+        )
+        conn.execute("ANALYZE")

@@ -103,11 +103,49 @@ async def test_retry_sends_the_same_message_again_as_a_new_turn(
     assert [turn["id"] for turn in turns_shown] == [f"task-{failed_id}", f"task-{new_id}"]
     assert turns_shown[1].select_one(".user-text").get_text() == "/fail now"  # type: ignore[union-attr]
 
-    # Only turns that did not complete are retried.
-    ok_id = await send(harness, session_id, "fine")
-    await finished(harness, ok_id)
-    refused = await harness.client.post(f"/chat/{session_id}/tasks/{ok_id}/retry", headers=HTMX)
-    assert refused.status_code == 409 and "only a failed or stopped turn" in refused.text
+
+async def test_retry_of_a_completed_reply_is_a_new_rated_turn_that_names_the_one_it_retries(
+    make_harness: HarnessFactory,
+) -> None:
+    harness = await make_harness(stream_seconds=0.05)
+    session_id = await new_chat(harness)
+    first_id = await send(harness, session_id, "fine")
+    assert (await finished(harness, first_id)).status == "completed"
+    reply = (await page(harness, session_id)).select_one(f"#reply-{first_id}")
+    assert reply is not None and reply.select_one(".feedback") is not None
+    button = reply.select_one("button[data-retry]")
+    assert button is not None and button.get_text(strip=True) == "Retry"
+
+    response = await harness.client.post(f"/chat/{session_id}/tasks/{first_id}/retry", headers=HTMX)
+    again_id = started_turn(response)
+    again = await finished(harness, again_id)
+    assert again.retry_of == first_id and again.request_text == "fine"
+    shown = (await page(harness, session_id)).select("li.turn")
+    assert [turn["id"] for turn in shown] == [f"task-{first_id}", f"task-{again_id}"]
+    # Each answer is its own task: each takes its own rating.
+    for task_id, rating in ((first_id, "down"), (again_id, "up")):
+        rated = await harness.client.post(
+            f"/chat/{session_id}/feedback",
+            data={"task_id": task_id, "rating": rating},
+            headers=HTMX,
+        )
+        assert rated.status_code == 204, rated.text
+    transcript = await harness.client.get(f"/api/v1/sessions/{session_id}/tasks")
+    assert transcript.status_code == 200, transcript.text
+    body = transcript.json()
+    tasks = body if isinstance(body, list) else body["tasks"]
+    assert [(task["id"], task["retry_of"]) for task in tasks] == [
+        (first_id, None),
+        (again_id, first_id),
+    ]
+
+
+async def test_a_running_turn_cannot_be_retried(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(stream_seconds=30)
+    session_id = await new_chat(harness)
+    task_id = await send(harness, session_id, "hello")
+    refused = await harness.client.post(f"/chat/{session_id}/tasks/{task_id}/retry", headers=HTMX)
+    assert refused.status_code == 409 and "only a finished turn" in refused.text
 
 
 async def test_without_javascript_stop_and_retry_redirect_back_to_the_chat(

@@ -63,6 +63,8 @@ class Task(Base):
     # the turn is annotated; unrelated to `trace_id`, the platform's own reference.
     otel_trace_id: Mapped[str | None] = mapped_column(String(32))
     otel_span_id: Mapped[str | None] = mapped_column(String(16))
+    # The turn this one answers again (the widget's Retry): both answer one user message.
+    retry_of: Mapped[str | None] = mapped_column(String(ID_MAX_CHARS))
 
     __table_args__ = (
         CheckConstraint(
@@ -72,6 +74,7 @@ class Task(Base):
         Index("ix_tasks_session_start", "session_id", "start_time"),
         Index("ix_tasks_user", "user_id"),
         Index("uq_tasks_trace_id", "trace_id", unique=True),
+        Index("ix_tasks_retry_of", "retry_of"),
     )
 
 

@@ -72,11 +72,26 @@ _LATEST_TASKS = (
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("b_limit"))
 )
+_RETRIES = TASKS.alias("retries")
+# A completed answer that a later completed answer to the same message (a Retry) replaced.
+_SUPERSEDED = (
+    select(_RETRIES.c.id)
+    .where(_RETRIES.c.retry_of == TASKS.c.id, _RETRIES.c.status == "completed")
+    .exists()
+)
 _RECENT_COMPLETED = (
     select(TASKS.c.request_text, TASKS.c.response_text)
-    .where(TASKS.c.session_id == bindparam("b_session"), TASKS.c.status == "completed")
+    .where(
+        TASKS.c.session_id == bindparam("b_session"),
+        TASKS.c.status == "completed",
+        ~_SUPERSEDED,
+    )
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("b_limit"))
+)
+_COMPLETED_BEFORE = _RECENT_COMPLETED.where(
+    tuple_(TASKS.c.start_time, TASKS.c.id)
+    < tuple_(bindparam("b_start", type_=BigInteger), bindparam("b_id", type_=String))
 )
 _TASKS_BEFORE = (
     select(TASKS)
@@ -130,6 +145,7 @@ def create_task(tx: Transaction, *, chat: SessionView, new: NewTask) -> TaskView
         "end_time": started if new.status in FINISHED_STATUSES else None,
         "metadata": new.metadata or {},
         "agent_type": new.agent_type,
+        "retry_of": new.retry_of,
         **_rendered(new.status, new.response_text),
     }
     try:
@@ -252,12 +268,17 @@ def task_window(
     return rows[:limit][::-1], len(rows) > limit
 
 
-def recent_exchanges(conn: Connection, *, session_id: str, limit: int) -> list[tuple[str, str]]:
-    """The last `limit` completed turns as (request, response), oldest first: an agent's
-    context."""
+def recent_exchanges(
+    conn: Connection, *, session_id: str, limit: int, before: TaskView | None = None
+) -> list[tuple[str, str]]:
+    """The last `limit` completed turns (before `before`, a retried turn) as (request,
+    response), oldest first: an agent's context. An answer a Retry replaced is left out."""
     if limit <= 0:
         return []
-    rows = conn.execute(_RECENT_COMPLETED, {"b_session": session_id, "b_limit": limit})
+    params: dict[str, Any] = {"b_session": session_id, "b_limit": limit}
+    if before is not None:
+        params.update(b_start=before.start_time, b_id=before.id)
+    rows = conn.execute(_COMPLETED_BEFORE if before is not None else _RECENT_COMPLETED, params)
     return [(row.request_text, row.response_text) for row in rows][::-1]
 
 
