@@ -85,6 +85,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         templates.env.globals["widget_theme"] = config.widget.theme
+        templates.env.globals["widget_theme_vars"] = config.widget.theme_vars
         partials = Partials(templates, feedback.enabled, config.agent.name)
         runner = TaskRunner(writer=writer, agent=build_agent(config.agent))
         live = LiveFanout(hub, partials.live, config.sse, key_prefix=config.sse.key_prefix)
