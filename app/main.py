@@ -99,6 +99,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         templates.env.globals["widget_theme"] = config.widget.theme
+        templates.env.globals["widget_theme_vars"] = config.widget.theme_vars
         partials = Partials(templates, feedback.enabled, config.agent.name)
         agent = build_agent(config.agent)
         tracing = start_tracing(config.observability.otlp)

@@ -3,7 +3,7 @@
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
     var log = document.getElementById("events");
-    ["ready", "task-completed", "feedback-submitted", "auth-expired"].forEach(function (name) {
+    ["ready", "task-completed", "feedback-submitted", "auth-expired", "open", "close"].forEach(function (name) {
       document.addEventListener("feedback-widget:" + name, function (event) {
         var item = document.createElement("li");
         item.textContent = name + " " + JSON.stringify(event.detail);

@@ -206,7 +206,7 @@
 
   // --- The host page bridge (embed.js) -------------------------------------------------------
   // The server renders data-parent-origin only for an origin in embed.allowed_origins, and we
-  // post to that origin alone, never "*".
+  // post to that origin alone, never "*", and take messages from it alone.
   var bridgeRoot = document.querySelector(".widget[data-parent-origin]");
   var parentOrigin = bridgeRoot && window.parent !== window ? bridgeRoot.getAttribute("data-parent-origin") : null;
   var announced = {};
@@ -293,10 +293,92 @@
     unpark();
   }
 
+  // --- The token by postMessage -------------------------------------------------------------
+  // embed.js opens the frame without a token: the server sends the page without the chat
+  // (data-awaiting-token), we say `ready`, the host answers with the token, and we fetch the
+  // chat with it in a header. It stays in memory (hx-headers); only the stream's URL carries
+  // it, as EventSource cannot send headers.
+  var handedOff = null;  // the chat fetched with the host's token, until it is in place
+
+  function fetchWidget(token) {
+    var pending = document.querySelector("[data-awaiting-token]");
+    document.body.setAttribute("hx-headers", JSON.stringify({ Authorization: "Bearer " + token }));
+    handedOff = true;
+    window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+      source: pending, target: pending, swap: "outerHTML",
+      headers: { Authorization: "Bearer " + token }
+    });
+  }
+
+  function widgetArrived(widget) {
+    handedOff = null;
+    streamRoot = document.querySelector("[sse-connect]");
+    announceCompleted(widget, true);
+    scrollToEnd();
+    tell("ready", { sessionId: widget.getAttribute("data-session-id") });
+  }
+
+  // --- Theme from the host (embed.js setTheme) ----------------------------------------------
+  // Values are checked here too, as they arrive by postMessage: the same rules as the server's
+  // (app/config/theme.py). setProperty cannot leave its declaration, and the CSP allows it.
+  var N = "\\d{1,4}(?:\\.\\d{1,4})?";
+  var VALUE = {
+    colour: [/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/,
+      new RegExp("^(?:rgb|rgba|hsl|hsla)\\(\\s*" + N + "(?:deg|%)?(?:\\s*[,\\s]\\s*" + N + "%?){2}(?:\\s*[,/]\\s*" + N + "%?)?\\s*\\)$")],
+    length: [new RegExp("^" + N + "(?:px|rem|em)$")],
+    font: [/^[A-Za-z0-9 ,"'-]{1,200}$/]
+  };
+  var THEME_VARS = {
+    "accent": "colour", "accent-text": "colour", "bg": "colour", "surface": "colour",
+    "text": "colour", "muted": "colour", "border": "colour", "user-bubble": "colour",
+    "user-text": "colour", "agent-bubble": "colour", "radius": "length", "space": "length",
+    "font": "font"
+  };
+
+  function applyThemeVars(vars) {
+    if (!vars || typeof vars !== "object") return;
+    Object.keys(vars).forEach(function (name) {
+      var kind = Object.prototype.hasOwnProperty.call(THEME_VARS, name) ? THEME_VARS[name] : null;
+      var value = vars[name];
+      if (!kind || typeof value !== "string") return;
+      if (VALUE[kind].some(function (pattern) { return pattern.test(value); })) {
+        document.body.style.setProperty("--" + name, value);
+      }
+    });
+  }
+
+  function applyTheme(theme) {
+    if (["auto", "light", "dark"].indexOf(theme) < 0) return;
+    document.body.classList.remove("theme-auto", "theme-light", "theme-dark");
+    document.body.classList.add("theme-" + theme);
+    var meta = document.querySelector('meta[name="color-scheme"]');
+    if (meta) meta.setAttribute("content", theme === "auto" ? "light dark" : theme);
+  }
+
+  var configured = document.body.getAttribute("data-theme-vars");
+  if (configured) applyThemeVars(JSON.parse(configured));
+
   window.addEventListener("message", function (event) {
     if (!parentOrigin || event.origin !== parentOrigin || event.source !== window.parent) return;
     var data = event.data;
-    if (data && data.type === "feedback-widget:set-token" && typeof data.token === "string") applyToken(data.token);
+    if (!data) return;
+    if (data.type === "feedback-widget:set-token" && typeof data.token === "string") {
+      if (document.querySelector("[data-awaiting-token]")) fetchWidget(data.token);
+      else applyToken(data.token);
+    }
+    if (data.type === "feedback-widget:focus") {
+      var box = document.getElementById("message");
+      if (box) box.focus();
+    }
+    if (data.type === "feedback-widget:set-theme") {
+      applyTheme(data.theme);
+      applyThemeVars(data.vars);
+    }
+  });
+
+  // In a launcher panel, Escape closes it (unless it is closing the feedback dialog).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !document.querySelector("dialog[open]")) tell("escape", {});
   });
 
   // A finished reply is read out once, politely, when it completes (streamed tokens are not:
@@ -324,7 +406,9 @@
   }
 
   document.addEventListener("htmx:load", function (event) {
-    if (event.detail.elt !== document.body) announceCompleted(event.detail.elt, false);
+    var elt = event.detail.elt;
+    if (handedOff && elt.matches && elt.matches(".widget[data-session-id]")) widgetArrived(elt);
+    else if (elt !== document.body) announceCompleted(elt, false);
   });
 
   document.addEventListener("feedback-widget:submitted", function (event) {
@@ -358,6 +442,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     if (document.getElementById("transcript")) scrollToEnd();
     announceCompleted(document, true);  // what the page already shows is not news
-    tell("ready", { sessionId: bridgeRoot ? bridgeRoot.getAttribute("data-session-id") : null });
+    if (document.querySelector("[data-awaiting-token]")) tell("ready", { needsToken: true });
+    else tell("ready", { sessionId: bridgeRoot ? bridgeRoot.getAttribute("data-session-id") : null });
   });
 })();

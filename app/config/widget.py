@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from app.config.base import Frozen
+from app.config.theme import KINDS_TEXT, THEME_VARS, theme_value_error
 
 
 class WidgetSettings(Frozen):
@@ -24,6 +25,24 @@ class WidgetSettings(Frozen):
         "system setting (`prefers-color-scheme`), `light` and `dark` force one. A page's "
         "`theme` URL parameter (embed.js's `theme` option) overrides it for that page.",
     )
+    theme_vars: dict[str, str] = Field(
+        default_factory=dict,
+        description="The widget's look as CSS custom properties, name to value: "
+        + ", ".join(f"`{name}`" for name in THEME_VARS)
+        + f". Values are {KINDS_TEXT}; anything else is refused. They apply in light and dark "
+        "alike, so pick colours that keep WCAG AA contrast (4.5:1 for text) in the scheme you "
+        "serve. embed.js's `themeVars` overrides them per embed.",
+        json_schema_extra={"doc_type": "mapping of name to value"},
+    )
+
+    @field_validator("theme_vars")
+    @classmethod
+    def _theme_vars(cls, theme_vars: dict[str, str]) -> dict[str, str]:
+        for name, value in theme_vars.items():
+            error = theme_value_error(name, value)
+            if error is not None:
+                raise ValueError(error)
+        return theme_vars
 
 
 class EmbedSettings(Frozen):

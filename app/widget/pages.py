@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from app.config.theme import valid_theme_vars
 from app.errors import APIError
 from app.identity import Identity, session_not_allowed
 from app.transcripts import service, store
@@ -26,6 +28,27 @@ def _trusted_parent(request: Request, allowed: tuple[str, ...]) -> str | None:
     origin = request.query_params.get("parent_origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
     return origin if origin is not None and (origin in allowed or origin == own) else None
+
+
+def _theme_vars(request: Request, configured: dict[str, str]) -> dict[str, str]:
+    """The operator's theme variables under the host's valid ones (embed.js `themeVars`, a JSON
+    object in the `theme_vars` URL parameter; what is not valid is dropped)."""
+    try:
+        given = json.loads(request.query_params.get("theme_vars") or "{}")
+    except ValueError:
+        given = {}
+    return {**configured, **(valid_theme_vars(given) if isinstance(given, dict) else {})}
+
+
+def _awaits_token(request: Request, parent_origin: str | None) -> bool:
+    """Whether this embed was opened by embed.js without a credential, to receive the token
+    from its host by postMessage (tokens stay out of URLs)."""
+    return (
+        request.query_params.get("handoff") == "1"
+        and parent_origin is not None
+        and "token" not in request.query_params
+        and "authorization" not in request.headers
+    )
 
 
 async def demo_host(request: Request) -> Response:
@@ -107,6 +130,20 @@ async def earlier_turns(request: Request) -> Response:
 
 async def _widget_page(request: Request, *, layout: str) -> Response:
     svc = services(request)
+    parent_origin = _trusted_parent(request, svc.config.embed.allowed_origins)
+    page = {
+        "layout": layout,
+        "parent_origin": parent_origin,
+        "theme": request.query_params.get("theme"),
+        "theme_vars": _theme_vars(request, svc.config.widget.theme_vars),
+        "auto_height": request.query_params.get("autoheight") == "1",
+    }
+    if layout == "embed" and _awaits_token(request, parent_origin):
+        # The page without the chat: widget.js says `ready` to the host, takes the token it
+        # answers with, and fetches the chat below with the token in a header.
+        return svc.templates.TemplateResponse(
+            request, "embed.html", partials(request).context(awaiting_token=True, **page)
+        )
     identity = end_user(request)
     session_id = request.path_params["session_id"]
     # Read the cursor before the rows: anything committed after it is replayed over SSE.
@@ -115,19 +152,19 @@ async def _widget_page(request: Request, *, layout: str) -> Response:
         identity, session_id, request.query_params.get("before"), svc.config.widget.turns_per_page
     )
     chat_row, window = await svc.db.read(read)
+    # One partial, two uses: the page includes the widget; the page awaiting its token
+    # fetches it alone.
+    fetched = layout == "embed" and request.headers.get("hx-request") == "true"
     return svc.templates.TemplateResponse(
         request,
-        f"{layout}.html",
+        "partials/_widget.html" if fetched else f"{layout}.html",
         partials(request).context(
             chat=chat_row,
             chat_id=chat_row.id,
             **window.context(),
             cursor=cursor,
-            layout=layout,
             token=identity.token,
-            parent_origin=_trusted_parent(request, svc.config.embed.allowed_origins),
-            theme=request.query_params.get("theme"),
-            auto_height=request.query_params.get("autoheight") == "1",
+            **page,
         ),
     )
 

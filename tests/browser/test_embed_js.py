@@ -110,7 +110,10 @@ def test_expired_token_is_shown_and_recovered_with_set_token(
     page: Page, host_site: HostSite, embedded: tuple[str, str, FrameLocator]
 ) -> None:
     server_url, session_id, frame = embedded
-    host_site.html = host_page(server_url, session_id, mint(session_id, ttl=3))
+    first, second = mint(session_id, ttl=3), mint(session_id)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    host_site.html = host_page(server_url, session_id, first)
     page.goto(host_site.url)
     page.wait_for_function("window.received.some(e => e.type === 'ready')")
     # The stream ends when the token expires and says so; the host hears it.
@@ -120,10 +123,14 @@ def test_expired_token_is_shown_and_recovered_with_set_token(
     expect(frame.get_by_role("alert").filter(has_text="This chat link has expired")).to_be_visible()
     page.wait_for_function("window.received.some(e => e.type === 'auth-expired')")
 
-    page.evaluate("token => window.widget.setToken(token)", mint(session_id))
+    page.evaluate("token => window.widget.setToken(token)", second)
     expect(frame.get_by_role("alert").filter(has_text="This chat link has expired")).to_be_hidden()
     send(frame, "And now?")
     expect(frame.get_by_role("button", name="Like", exact=True)).to_have_count(1, timeout=10_000)
+    # Both tokens went by postMessage: only the stream (EventSource sends no headers) has
+    # one in its URL.
+    carried = [url for url in requested if first in url or second in url]
+    assert [url for url in carried if "/events" not in url] == []
     transcript = httpx.get(
         f"{server_url}/api/v1/sessions/{session_id}/tasks",
         headers={"Authorization": f"Bearer {mint(session_id)}"},
