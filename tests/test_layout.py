@@ -131,7 +131,7 @@ def test_dialects_build_on_the_feedback_package_never_on_the_api() -> None:
 # The layers, bottom up: a part of the app imports only from its own layer or those below.
 # ARCHITECTURE.md draws the same picture.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "clock", "bounds", "bus", "identity", "redaction", "boundary"),
+    ("errors", "clock", "bounds", "bus", "identity", "redaction", "boundary", "i18n"),
     ("config",),
     ("db",),
     ("transcripts",),

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from app.config.base import Frozen
+from app.i18n.catalogs import Language
 
 
 class WidgetSettings(Frozen):
@@ -23,6 +24,14 @@ class WidgetSettings(Frozen):
         description="Colour scheme of the widget and the console: `auto` follows the reader's "
         "system setting (`prefers-color-scheme`), `light` and `dark` force one. A page's "
         "`theme` URL parameter (embed.js's `theme` option) overrides it for that page.",
+    )
+    locale: Language | None = Field(
+        None,
+        description="Language of the widget's pages when neither the page's `lang` URL "
+        "parameter (embed.js's `locale` option) nor the token's `locale` claim names a shipped "
+        "one: `en`, `de`, `fr`, `es`, `ja` or `ar` (right to left). Unset: the reader's "
+        "`Accept-Language`, then English.",
+        json_schema_extra={"doc_default": "from Accept-Language"},
     )
 
 

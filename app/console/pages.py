@@ -18,12 +18,14 @@ from app.console.query import ConsoleQuery
 from app.errors import invalid_query
 from app.feedback import export
 from app.feedback.listing import FeedbackFilter, export_page
+from app.i18n.catalogs import N_
 from app.identity import ReadScope
 from app.live.hub import encode
 from app.live.sse import LiveStream
 from app.live.update import OPERATORS
 from app.transcripts.access import session_not_found
 from app.transcripts.store import get_session, list_tasks
+from app.web.languages import page_locale
 from app.web.parsing import read_form
 from app.web.responses import download
 from app.web.state import services
@@ -98,7 +100,7 @@ async def show_dashboard(request: Request) -> Response:
         board=board,
         headline=board.headline,
         feed=board.feed,
-        chart=trend_chart(board.trend, query.bucket_ms),
+        chart=trend_chart(board.trend, query.bucket_ms, page_locale(request)),
         oob=False,
     )
 
@@ -147,7 +149,7 @@ async def events(request: Request) -> LiveStream:
 async def export_view(request: Request) -> Response:
     fmt = request.query_params.get("format", "csv")
     if fmt not in export.MEDIA_TYPES:
-        raise invalid_query("format", "Choose format=csv or format=jsonl.")
+        raise invalid_query("format", N_("Choose format=csv or format=jsonl."))
     query = ConsoleQuery.parse(request.query_params)
     return download(export.export_file(services(request).db.read, query.listing_filter(), fmt))
 

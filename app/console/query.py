@@ -14,6 +14,7 @@ from app.clock import now_ms
 from app.config.feedback import REASON_MAX_CHARS
 from app.errors import APIError
 from app.feedback.listing import FeedbackFilter
+from app.i18n.catalogs import N_
 from app.identity import ReadScope
 from app.web.parsing import parse_instant
 
@@ -79,9 +80,9 @@ class ConsoleQuery:
             start = parse_instant("from", given.start) or end - PRESETS[DEFAULT_PRESET]
             end = parse_instant("to", given.to, end_of_day=True) or end
             if start > end:
-                raise APIError(400, "invalid_filter", "The period's start is after its end.")
+                raise APIError(400, "invalid_filter", N_("The period's start is after its end."))
             if end - start > MAX_SPAN_MS:
-                raise APIError(400, "invalid_filter", "Choose a period of at most a year.")
+                raise APIError(400, "invalid_filter", N_("Choose a period of at most a year."))
         return cls(
             start_ms=start,
             end_ms=end,
@@ -180,5 +181,5 @@ def parse_cursor(value: str | None) -> tuple[int, str] | None:
         or int(moment) > MAX_CURSOR_MS
         or not 0 < len(feedback_id) <= FEEDBACK_ID_MAX_CHARS
     ):
-        raise APIError(400, "invalid_filter", "The feed position in this address is not valid.")
+        raise APIError(400, "invalid_filter", N_("The feed position in this address is not valid."))
     return int(moment), feedback_id
