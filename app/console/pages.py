@@ -29,6 +29,7 @@ from app.web.languages import page_locale
 from app.web.parsing import read_form
 from app.web.responses import download
 from app.web.state import services
+from app.web.templates import page_language
 
 CHAT_FEEDBACK_ROWS = 1000
 
@@ -109,7 +110,8 @@ async def feed_page(request: Request) -> Response:
     """More of the feed, for the "Older feedback" link."""
     svc = services(request)
     feed = await dashboard.read_feed(svc.db, ConsoleQuery.parse(request.query_params))
-    html = svc.templates.get_template("partials/_console_feed.html").render(feed=feed)
+    template = svc.templates.get_template("partials/_console_feed.html")
+    html = template.render(feed=feed, **page_language(request))
     return HTMLResponse(html)
 
 
@@ -121,7 +123,7 @@ async def live(request: Request) -> Response:
     headline = await dashboard.headline(svc.db, query)
     feed = await dashboard.read_feed(svc.db, query, newer_than=newest)
     html = svc.templates.get_template("partials/_console_live.html").render(
-        headline=headline, feed=feed, oob=True
+        headline=headline, feed=feed, oob=True, **page_language(request)
     )
     return HTMLResponse(html)
 

@@ -15,6 +15,7 @@ from app.config.feedback import REASON_MAX_CHARS
 from app.errors import APIError
 from app.feedback.listing import FeedbackFilter
 from app.i18n.catalogs import N_
+from app.i18n.negotiation import TAG_MAX_CHARS, shipped_locale
 from app.identity import ReadScope
 from app.web.parsing import parse_instant
 
@@ -43,6 +44,7 @@ class _Params(BaseModel):
     rating: Literal["up", "down"] | None = None
     reason: str | None = Field(None, max_length=REASON_MAX_CHARS)
     before: str | None = Field(None, max_length=300)
+    lang: str | None = Field(None, max_length=TAG_MAX_CHARS)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ConsoleQuery:
     rating: str | None = None
     reason: str | None = None
     before: tuple[int, str] | None = None  # the feed continues after this (time, id)
+    lang: str | None = None  # the console's language when asked by URL, kept by every view
 
     @classmethod
     def parse(cls, params: QueryParams, *, now: int | None = None) -> ConsoleQuery:
@@ -97,6 +100,7 @@ class ConsoleQuery:
             rating=given.rating,
             reason=given.reason,
             before=parse_cursor(given.before),
+            lang=shipped_locale(given.lang),
         )
 
     @property
@@ -146,6 +150,7 @@ class ConsoleQuery:
             "source": self.source if self.source != "customer" else None,
             "rating": self.rating,
             "reason": self.reason,
+            "lang": self.lang,
         }
         values.update(changes)
         return {name: value for name, value in values.items() if value is not None}

@@ -94,11 +94,12 @@ def in_language(html: Markup, copy: str, table: str) -> Markup:
     """A reply's HTML with our own words in it (the Copy button, the table's name) as a page
     in another language says them. Only ours match: the sanitiser lets no source make an
     `aria-label` or a `data-copy` attribute."""
+    text = str(html)  # plain str: Markup.replace would escape what it puts in
     if copy != COPY:
-        html = Markup(html.replace(COPY_BUTTON, f"data-copy>{escape(copy)}</button>"))
+        text = text.replace(COPY_BUTTON, f"data-copy>{escape(copy)}</button>")
     if table != TABLE:
-        html = Markup(html.replace(TABLE_LABEL, f'aria-label="{escape(table)}"'))
-    return html
+        text = text.replace(TABLE_LABEL, f'aria-label="{escape(table)}"')
+    return Markup(text)
 
 
 def render_markdown(source: str) -> Markup:
