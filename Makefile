@@ -76,7 +76,7 @@ bench-agents: install-test
 	$(BIN)/python scripts/bench_agents.py
 
 screenshots: install test-tools
-	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py -k screenshot
+	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py tests/browser/test_languages.py -k screenshot
 
 clean:
 	rm -rf $(VENV) *.egg-info webui-gateway.db*

@@ -377,5 +377,5 @@ async def test_a_reply_says_its_copy_button_in_the_pages_language(harness: Harne
     page = parse((await harness.client.get(f"/chat/{session_id}?lang=ja")).text)
     assert page.select_one("button[data-copy]").text == "コピー"
     assert page.select_one(".table-scroll")["aria-label"] == "表"
-    assert page.select_one(".bubble.agent")["dir"] == "auto"
-    assert page.select_one(".bubble.user")["dir"] == "auto"
+    assert page.select_one(".bubble.agent .markdown")["dir"] == "auto"
+    assert page.select_one(".bubble.user .user-text")["dir"] == "auto"
