@@ -37,6 +37,7 @@ from app.retention import retention_loop
 from app.routes import routes
 from app.server import end_streams_on_shutdown
 from app.web.handlers import EXCEPTION_HANDLERS
+from app.web.languages import page_language
 from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
 from app.web.middleware.security import SecurityHeaders
@@ -81,7 +82,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             client_queue_size=config.sse.client_queue_size,
             replay_buffer_size=config.sse.replay_buffer_size,
         )
-        templates = build_templates(application.router)
+        templates = build_templates(application.router, page_language)
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         templates.env.globals["widget_theme"] = config.widget.theme

@@ -25,11 +25,10 @@ from app.live.sse import LiveStream
 from app.live.update import OPERATORS
 from app.transcripts.access import session_not_found
 from app.transcripts.store import get_session, list_tasks
-from app.web.languages import page_locale
+from app.web.languages import page_language, page_locale
 from app.web.parsing import read_form
 from app.web.responses import download
 from app.web.state import services
-from app.web.templates import page_language
 
 CHAT_FEEDBACK_ROWS = 1000
 

@@ -9,9 +9,12 @@ The console's pages take the same order; an operator has no token, so no claim.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import HTTPConnection
 
 from app.errors import APIError
+from app.i18n.catalogs import direction
 from app.i18n.negotiation import choose_locale, shipped_locale
 from app.web.credentials import current_identity
 from app.web.state import services
@@ -47,3 +50,9 @@ def page_locale(conn: HTTPConnection) -> str:
     )
     conn.scope[_SCOPE_KEY] = locale
     return locale
+
+
+def page_language(conn: HTTPConnection) -> dict[str, Any]:
+    """What every page's context holds about its language (the `lang` asked for, to carry on)."""
+    locale = page_locale(conn)
+    return {"locale": locale, "dir": direction(locale), "lang": asked_lang(conn)}

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import cast
 
 from starlette.requests import HTTPConnection
-from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
 from app.agents.runner import TaskRunner
@@ -19,6 +18,7 @@ from app.live.hub import LiveHub
 from app.live.slots import StreamSlots
 from app.publishing.setup import Publishing
 from app.web.ratelimit import RateLimiter
+from app.web.templates import LocalizedTemplates
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,7 +32,7 @@ class Services:
     hub: LiveHub
     live: LiveFanout
     runner: TaskRunner
-    templates: Jinja2Templates
+    templates: LocalizedTemplates
     stream_slots: StreamSlots
     publishing: Publishing | None = None
     rate_limiter: RateLimiter | None = None

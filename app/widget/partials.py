@@ -12,13 +12,13 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import HTTPConnection
-from starlette.templating import Jinja2Templates
 
 from app.feedback.model import FeedbackView
 from app.i18n.catalogs import DEFAULT, direction, translator
 from app.live.update import LiveUpdate
 from app.transcripts.markdown import COPY, TABLE, in_language, reply_html
 from app.transcripts.model import TaskView
+from app.web.templates import LocalizedTemplates
 from app.widget.transcript import Window
 from app.widget.urls import carried_url
 
@@ -42,7 +42,7 @@ def widget_filters() -> dict[str, Callable[..., Any]]:
 class Partials:
     """Renders partials outside a request (SSE pushes) with the same context pages use."""
 
-    templates: Jinja2Templates
+    templates: LocalizedTemplates
     feedback_enabled: bool
     agent_name: str
 
@@ -62,7 +62,7 @@ class Partials:
         }
 
     def render(self, name: str, locale: str, **extra: Any) -> str:
-        template = self.templates.get_template(f"partials/{name}")
+        template = self.templates.template(f"partials/{name}", locale)
         return template.render(self.context(locale, **extra))
 
     def new_turn(self, task: TaskView, locale: str) -> str:
