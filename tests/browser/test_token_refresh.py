@@ -89,8 +89,10 @@ def test_an_expiring_token_asks_the_host_and_resumes_without_losing_events(
     assert [url for url in streams if first_token in url] == [streams[0]], streams
 
     page.evaluate("token => window.widget.setToken(token)", mint(session_id, ttl=600))
-    expect(frame.get_by_text("Pushed while the link was expired")).to_be_visible(timeout=10_000)
-    expect(frame.get_by_text("An answer that waited")).to_be_visible()
+    expect(
+        frame.locator("#transcript").get_by_text("Pushed while the link was expired")
+    ).to_be_visible(timeout=10_000)
+    expect(frame.locator("#transcript").get_by_text("An answer that waited")).to_be_visible()
     expect(banner).to_be_hidden()
     assert page.evaluate("window.received.filter(e => e === 'auth-expired').length") == 1
 
@@ -100,7 +102,9 @@ def test_an_expiring_token_asks_the_host_and_resumes_without_losing_events(
         json={"id": "after", "request_text": "And after the new token"},
         headers=push,
     )
-    expect(frame.get_by_text("And after the new token")).to_be_visible(timeout=10_000)
+    expect(frame.locator("#transcript").get_by_text("And after the new token")).to_be_visible(
+        timeout=10_000
+    )
     expect(frame.locator("#task-meanwhile")).to_have_count(1)
 
 
@@ -173,7 +177,9 @@ def test_a_stream_refused_for_an_expired_token_waits_for_a_new_one(
         headers=push,
     )
     page.evaluate("token => window.widget.setToken(token)", mint(session_id, ttl=600))
-    expect(frame.get_by_text("Pushed while the stream was down")).to_be_visible(timeout=10_000)
+    expect(
+        frame.locator("#transcript").get_by_text("Pushed while the stream was down")
+    ).to_be_visible(timeout=10_000)
     expect(banner).to_be_hidden()
 
 
@@ -216,7 +222,9 @@ def test_a_token_renewed_before_it_expires_moves_the_stream_without_asking(
         json={"id": "later", "request_text": "After the first token expired"},
         headers=push,
     )
-    expect(frame.get_by_text("After the first token expired")).to_be_visible(timeout=10_000)
+    expect(frame.locator("#transcript").get_by_text("After the first token expired")).to_be_visible(
+        timeout=10_000
+    )
     assert page.evaluate("window.received") == ["ready"]  # the host was never asked
     expect(frame.get_by_role("alert").filter(has_text="This chat link has expired")).to_be_hidden()
     assert [second_token in url for url in streams] == [False, True], streams
