@@ -10,7 +10,7 @@ PORT ?= 8000
 # (the markers come from tests/support/needs.py), on both cores, then mypy. About 30 s.
 FAST := not (browser or postgres or redis or broker or model or sdk or server)
 
-.PHONY: check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents bench-metrics bench-tracing fuzz clean
+.PHONY: messages check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents bench-metrics bench-tracing fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,7 +84,18 @@ bench-tracing: install-test test-tools
 	$(BIN)/python scripts/bench_tracing.py
 
 screenshots: install test-tools
-	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py tests/browser/test_phoenix.py -k "screenshot or phoenix"
+	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py tests/browser/test_languages.py tests/browser/test_phoenix.py -k "screenshot or phoenix"
 
 clean:
 	rm -rf $(VENV) *.egg-info webui-gateway.db*
+
+# Translations (app/locale): extract every message the templates and the app's Python use, bring
+# each language's catalog up to date, compile the .mo files the server reads. Commit all three.
+# tests/i18n/test_catalogs.py fails on a catalog that misses a message, or a stale .mo.
+BABEL := $(BIN)/pybabel
+messages:
+	$(BABEL) extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output \
+		--project feedback-widget -o app/locale/messages.pot .
+	$(BABEL) update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching \
+		--ignore-obsolete --width 100
+	$(BABEL) compile -d app/locale -D messages --statistics

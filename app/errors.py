@@ -19,6 +19,10 @@ class APIError(Exception):
     detail: str
     errors: list[dict[str, Any]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    # For pages in other languages: `detail` as a catalog message with `%(name)s` places, and
+    # what fills them (`detail` is the English text, as the JSON API says it).
+    template: str | None = None
+    params: dict[str, int | str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status_code} {self.code}: {self.detail}"
@@ -40,9 +44,14 @@ def validation_failed(errors: list[dict[str, Any]], detail: str | None = None) -
     return APIError(422, "validation_error", detail, errors)
 
 
-def invalid_field(name: str, message: str) -> APIError:
-    """A 422 about one body field, whose message is the whole detail."""
-    return validation_failed([{"loc": ["body", name], "msg": message}], message)
+def invalid_field(name: str, message: str, **params: int | str) -> APIError:
+    """A 422 about one body field, whose message is the whole detail; with `params`, the
+    message is a template a page translates before filling it (`%(limit)s`)."""
+    text = message % params if params else message
+    error = validation_failed([{"loc": ["body", name], "msg": text}], text)
+    if params:
+        error.template, error.params = message, params
+    return error
 
 
 def invalid_query(name: str, message: str) -> APIError:

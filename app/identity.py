@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.errors import APIError, invalid_field
+from app.i18n.catalogs import N_
 
 Source = Literal["customer", "platform", "model"]
 END_USER_SCOPES = frozenset({"feedback:read"})
@@ -17,7 +18,7 @@ DEV_SCOPES = frozenset({"feedback:read", "transcripts:write"})
 
 
 def session_not_allowed() -> APIError:
-    return APIError(403, "session_not_allowed", "This chat link is for a different chat.")
+    return APIError(403, "session_not_allowed", N_("This chat link is for a different chat."))
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Identity:
     name: str | None = None
     token: str | None = None  # the end-user token, carried on to the widget's own requests
     expires_at: float | None = None  # the token's `exp` (Unix seconds): its streams end then
+    locale: str | None = None  # the token's `locale` claim: the language its pages are in
 
     @property
     def is_key(self) -> bool:

@@ -44,6 +44,7 @@ from app.server import end_streams_on_shutdown
 from app.tracing.genai import TurnSpans
 from app.tracing.provider import start_tracing
 from app.web.handlers import EXCEPTION_HANDLERS
+from app.web.languages import page_language
 from app.web.middleware.body_limit import BodyLimit
 from app.web.middleware.body_timeout import BodyTimeout
 from app.web.middleware.request_metrics import RequestMetrics, route_templates
@@ -95,7 +96,7 @@ def create_app(settings: Settings, *, serving: bool = False) -> Starlette:
             client_queue_size=config.sse.client_queue_size,
             replay_buffer_size=config.sse.replay_buffer_size,
         )
-        templates = build_templates(application.router)
+        templates = build_templates(application.router, page_language)
         templates.env.filters.update(widget_filters())
         templates.env.globals["feedback_reasons"] = config.feedback_reasons
         templates.env.globals["widget_theme"] = config.widget.theme

@@ -13,6 +13,9 @@ if [ -n "$browser" ] && [ ! -x "$browser" ]; then
   fi
   missing+=(chromium)
 fi
+# The screenshots of the Japanese widget need a font with Japanese glyphs (Arabic's are in
+# DejaVu, which Chromium brings).
+command -v fc-list >/dev/null && [ -n "$(fc-list :lang=ja)" ] || missing+=(fonts-ipafont-gothic)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 # The VoltAgent SDK is JavaScript; its test drives it with Node.
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)

@@ -2,11 +2,17 @@
 (function () {
   "use strict";
 
+  // The page's words in its language (templates/partials/_script_words.html).
+  function word(name) {
+    var words = JSON.parse(document.body.getAttribute("data-words") || "{}");
+    return words[name] || "";
+  }
+
   function copied(button, ok) {
-    button.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+    button.textContent = word(ok ? "copied" : "copyFailed");
     if (ok) button.setAttribute("data-copied", ""); else button.removeAttribute("data-copied");
     window.setTimeout(function () {
-      button.textContent = "Copy";
+      button.textContent = word("copy");
       button.removeAttribute("data-copied");
     }, 2000);
   }

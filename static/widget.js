@@ -8,6 +8,12 @@
 
   function $(selector, root) { return (root || document).querySelector(selector); }
 
+  // The page's words in its language (templates/partials/_script_words.html).
+  function word(name) {
+    var words = JSON.parse(document.body.getAttribute("data-words") || "{}");
+    return words[name] || "";
+  }
+
   function errorSlot(form) { return form ? $("[data-error-slot]", form) : null; }
 
   function showError(form, message) {
@@ -163,12 +169,12 @@
   });
 
   document.addEventListener("htmx:responseError", function (event) {
-    var text = event.detail.xhr.responseText || "Something went wrong; please try again.";
+    var text = event.detail.xhr.responseText || word("failed");
     showError(event.detail.elt.closest("form"), text);
   });
 
   document.addEventListener("htmx:sendError", function (event) {
-    showError(event.detail.elt.closest("form"), "Could not reach the server. Check your connection and try again.");
+    showError(event.detail.elt.closest("form"), word("offline"));
   });
 
   // --- Earlier messages ----------------------------------------------------------------------

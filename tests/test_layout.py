@@ -141,6 +141,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "boundary",
         "resources",
         "metrics",
+        "i18n",
     ),
     ("config",),
     ("db", "tracing"),

@@ -24,15 +24,18 @@ from a2a.types import (
 from app.agents.base import AgentError, AgentRequest, Chunk
 from app.agents.failures import cut_off, from_httpx, http_status, too_slow
 from app.config.agent import A2AAgentSettings
+from app.i18n.catalogs import N_
 
 log = logging.getLogger(__name__)
 WHAT = "agent"
 CANCEL_SECONDS = 5.0
 _ENDED = {
-    TaskState.TASK_STATE_FAILED: "The agent reported that the task failed",
-    TaskState.TASK_STATE_REJECTED: "The agent declined the task",
-    TaskState.TASK_STATE_CANCELED: "The agent cancelled the task",
-    TaskState.TASK_STATE_AUTH_REQUIRED: "The agent needs an authorisation this chat cannot give",
+    TaskState.TASK_STATE_FAILED: N_("The agent reported that the task failed"),
+    TaskState.TASK_STATE_REJECTED: N_("The agent declined the task"),
+    TaskState.TASK_STATE_CANCELED: N_("The agent cancelled the task"),
+    TaskState.TASK_STATE_AUTH_REQUIRED: N_(
+        "The agent needs an authorisation this chat cannot give"
+    ),
 }
 _DONE = {TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_INPUT_REQUIRED, *_ENDED}
 
@@ -115,7 +118,7 @@ class A2AAgent:
         status = getattr(exc, "status_code", None)
         if isinstance(status, int):
             return http_status(WHAT, status, str(exc))
-        return AgentError("The agent sent an answer this server cannot read.", str(exc))
+        return AgentError(N_("The agent sent an answer this server cannot read."), str(exc))
 
     @property
     def _timeout(self) -> float:

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from app.agents.base import AgentError, AgentRequest, Chunk, ModelReported, UsageReported
 from app.agents.failures import cut_off, from_httpx
 from app.config.agent import AGUIAgentSettings
+from app.i18n.catalogs import N_
 
 WHAT = "agent"
 _EVENT: TypeAdapter[Any] = TypeAdapter(Event)
@@ -93,7 +94,9 @@ class AGUIAgent:
                         finished = True
                         break
         except SSEError as exc:
-            raise AgentError("The agent did not answer with an event stream.", str(exc)) from None
+            raise AgentError(
+                N_("The agent did not answer with an event stream."), str(exc)
+            ) from None
         except httpx.HTTPError as exc:
             raise from_httpx(exc, url, WHAT, self._settings.timeout_seconds) from None
         if not finished:
@@ -112,7 +115,7 @@ def _parse(data: str) -> Any:
         kind = _type_of(data)
         if kind is not None and kind not in _KNOWN:
             return None
-        raise AgentError("The agent sent an event this server cannot read.", str(exc)) from None
+        raise AgentError(N_("The agent sent an event this server cannot read."), str(exc)) from None
 
 
 def _type_of(data: str) -> str | None:
@@ -133,15 +136,15 @@ def _tokens(usage: list[TokenUsage]) -> UsageReported:
 
 def _run_error(event: RunErrorEvent) -> str:
     said = event.message.strip().splitlines()[0][:200] if event.message.strip() else ""
-    return f"The agent reported an error: {said}" if said else "The agent reported an error."
+    return f"The agent reported an error: {said}" if said else N_("The agent reported an error.")
 
 
 def _check_outcome(event: RunFinishedEvent) -> None:
     outcome = event.outcome.type if event.outcome is not None else "success"
     if outcome == "cancelled":
-        raise AgentError("The agent cancelled the run.", "RUN_FINISHED outcome cancelled")
+        raise AgentError(N_("The agent cancelled the run."), "RUN_FINISHED outcome cancelled")
     if outcome == "interrupt":
         raise AgentError(
-            "The agent paused for an approval this chat cannot give.",
+            N_("The agent paused for an approval this chat cannot give."),
             "RUN_FINISHED outcome interrupt",
         )

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncGenerator
 
 from app.agents.base import AgentError, AgentRequest, Chunk
+from app.i18n.catalogs import N_
 
 FAIL_COMMAND = "/fail"
 
@@ -35,7 +36,7 @@ class EchoAgent:
     async def reply(self, request: AgentRequest) -> AsyncGenerator[Chunk, None]:
         if request.text.strip().lower().startswith(FAIL_COMMAND):
             await asyncio.sleep(self.stream_seconds / 4)
-            raise AgentError("The echo agent was asked to fail (message started with /fail).")
+            raise AgentError(N_("The echo agent was asked to fail (message started with /fail)."))
         # Split after whitespace so every chunk keeps its own separator and Markdown survives.
         chunks = re.findall(r"\S+\s*|\s+", self.compose(request))
         delay = self.stream_seconds / max(len(chunks), 1)

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from app.bounds import ID_PATTERN
 from app.config.base import Frozen
+from app.i18n.catalogs import Language
 
 KeyType = Literal["boolean", "numeric", "continuous", "categorical", "freeform"]
 KEY_NAME = re.compile(ID_PATTERN)
@@ -157,8 +158,38 @@ class FeedbackReasonSettings(Frozen):
         description='With a Dislike, likewise, e.g. `["Incorrect", "Not helpful", "Too long"]`.',
     )
 
+    labels: dict[str, str | dict[Language, str]] = Field(
+        {},
+        description="What the modal shows for a reason, by its id (the text in `up`/`down`, "
+        "which is what is stored and exported): one label for every language, or one per "
+        'language, e.g. `{"Accurate": {"de": "Zutreffend", "fr": "Exact"}}`. A language '
+        "without a label shows the English one (`en`), else the id.",
+        json_schema_extra={"doc_type": "mapping of reason id to label or {locale: label}"},
+    )
+
     _up = field_validator("up")(_reasons)
     _down = field_validator("down")(_reasons)
 
+    @model_validator(mode="after")
+    def _labels_name_offered_reasons(self) -> FeedbackReasonSettings:
+        for reason, label in self.labels.items():
+            if reason not in self.up and reason not in self.down:
+                raise ValueError(f"labels names {reason!r}, which is not in up or down")
+            texts = [label] if isinstance(label, str) else list(label.values())
+            if any(not text.strip() or len(text) > REASON_MAX_CHARS for text in texts):
+                raise ValueError(
+                    f"each label of {reason!r} must be 1-{REASON_MAX_CHARS} characters"
+                )
+        return self
+
     def for_rating(self, rating: str | None) -> tuple[str, ...]:
         return self.up if rating == "up" else self.down if rating == "down" else ()
+
+    def label(self, reason: str, locale: str) -> str:
+        """What a reader of `locale` sees for `reason` (stored reasons stay ids)."""
+        label = self.labels.get(reason)
+        if label is None:
+            return reason
+        if isinstance(label, str):
+            return label
+        return label.get(locale) or label.get("en") or reason  # type: ignore[call-overload]

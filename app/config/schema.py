@@ -28,6 +28,7 @@ from app.config.retention import DataRetentionSettings
 from app.config.server import ServerSettings
 from app.config.services import ServicesSettings, SessionServiceSettings
 from app.config.widget import EmbedSettings, WidgetSettings
+from app.i18n.catalogs import N_
 
 
 class AppConfig(Frozen):
@@ -192,9 +193,11 @@ class FeedbackAvailability:
         collect = settings.config.frontend_collect_feedback
         reason = None
         if service.type != "sql":
-            reason = "Feedback requires session persistence; the session service type is memory."
+            reason = N_(
+                "Feedback requires session persistence; the session service type is memory."
+            )
         elif service.default_behavior != "PERSISTENT":
-            reason = "Feedback requires session persistence; default_behavior is RUN_BASED."
+            reason = N_("Feedback requires session persistence; default_behavior is RUN_BASED.")
         elif not collect:
-            reason = "Feedback collection is disabled by frontend_collect_feedback: false."
+            reason = N_("Feedback collection is disabled by frontend_collect_feedback: false.")
         return cls(reason is None, service.persistent, collect, reason)

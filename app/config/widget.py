@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from app.config.base import Frozen
 from app.config.theme import KINDS_TEXT, THEME_VARS, theme_value_error
+from app.i18n.catalogs import Language
 
 
 class WidgetSettings(Frozen):
@@ -25,6 +26,15 @@ class WidgetSettings(Frozen):
         "system setting (`prefers-color-scheme`), `light` and `dark` force one. A page's "
         "`theme` URL parameter (embed.js's `theme` option) overrides it for that page.",
     )
+    locale: Language | None = Field(
+        None,
+        description="Language of the widget's pages when neither the page's `lang` URL "
+        "parameter (embed.js's `locale` option) nor the token's `locale` claim names a shipped "
+        "one: `en`, `de`, `fr`, `es`, `ja` or `ar` (right to left). Unset: the reader's "
+        "`Accept-Language`, then English.",
+        json_schema_extra={"doc_default": "from Accept-Language"},
+    )
+
     theme_vars: dict[str, str] = Field(
         default_factory=dict,
         description="The widget's look as CSS custom properties, name to value: "

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 
 from app.console.dashboard import Bucket
+from app.i18n.catalogs import translator
 
 WIDTH = 720
 HEIGHT = 220
@@ -56,7 +57,8 @@ def axis(maximum: int) -> tuple[int, int]:
         power *= 10
 
 
-def trend_chart(buckets: list[Bucket], bucket_ms: int) -> Chart:
+def trend_chart(buckets: list[Bucket], bucket_ms: int, locale: str = "en") -> Chart:
+    words = translator(locale)
     plot_height = HEIGHT - TOP - BOTTOM
     top, step = axis(max((b.up + b.down for b in buckets), default=0))
     slot = (WIDTH - LEFT) / max(len(buckets), 1)
@@ -66,7 +68,7 @@ def trend_chart(buckets: list[Bucket], bucket_ms: int) -> Chart:
     for n, bucket in enumerate(buckets):
         up_height, down_height = bucket.up * scale, bucket.down * scale
         x = LEFT + n * slot + slot * GAP / 2
-        label = bucket.label(bucket_ms)
+        label = bucket.label(bucket_ms, locale)
         bars.append(
             Bar(
                 x=round(x, 2),
@@ -75,18 +77,26 @@ def trend_chart(buckets: list[Bucket], bucket_ms: int) -> Chart:
                 up_height=round(up_height, 2),
                 down_y=round(baseline - up_height - down_height, 2),
                 down_height=round(down_height, 2),
-                title=f"{label}: {bucket.up} up, {bucket.down} down",
+                title=words.gettext("%(when)s: %(up)s up, %(down)s down")
+                % {"when": label, "up": bucket.up, "down": bucket.down},
             )
         )
     every = max(1, math.ceil(len(buckets) / MAX_LABELS))
     labels = [
-        (round(LEFT + n * slot + slot / 2, 2), bucket.label(bucket_ms))
+        (round(LEFT + n * slot + slot / 2, 2), bucket.label(bucket_ms, locale))
         for n, bucket in enumerate(buckets)
         if n % every == 0
     ]
     ticks = [(round(baseline - value * scale, 2), value) for value in range(0, top + 1, step)]
     up = sum(b.up for b in buckets)
     down = sum(b.down for b in buckets)
-    summary = f"Thumbs up and down per {'day' if bucket_ms >= 86_400_000 else 'hour'}: "
-    summary += f"{up} up and {down} down over {len(buckets)} buckets."
+    summary = words.ngettext(
+        "Thumbs up and down: %(up)s up and %(down)s down over %(num)s bucket.",
+        "Thumbs up and down: %(up)s up and %(down)s down over %(num)s buckets.",
+        len(buckets),
+    ) % {"up": up, "down": down, "num": len(buckets)}
+    if bucket_ms >= 86_400_000:
+        summary += " " + words.gettext("One bucket a day.")
+    else:
+        summary += " " + words.gettext("One bucket an hour.")
     return Chart(WIDTH, HEIGHT, bars, ticks, labels, baseline, summary)

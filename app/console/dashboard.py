@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_skeleton, format_time
 from sqlalchemy import Connection
 
 from app.console.query import DAY_MS, ConsoleQuery, cursor_text, parse_cursor
@@ -18,15 +19,16 @@ from app.db.engine import Database
 from app.feedback.listing import export_page
 from app.feedback.store import analytics
 from app.feedback.store.analytics import Combination, Totals
+from app.i18n.catalogs import N_
 
 FEED_PAGE = 20
 BREAKDOWN_ROWS = 10
 # (query parameter, title, position in a Combination)
 DIMENSIONS = (
-    ("agent", "Agent", 2),
-    ("model", "Model", 3),
-    ("prompt_version", "Prompt version", 4),
-    ("key", "Feedback key", 5),
+    ("agent", N_("Agent"), 2),
+    ("model", N_("Model"), 3),
+    ("prompt_version", N_("Prompt version"), 4),
+    ("key", N_("Feedback key"), 5),
 )
 
 
@@ -45,9 +47,13 @@ class Bucket:
     up: int
     down: int
 
-    def label(self, bucket_ms: int) -> str:
+    def label(self, bucket_ms: int, locale: str = "en") -> str:
+        """The bucket's day (or day and hour), UTC, as the locale writes them."""
         moment = datetime.fromtimestamp(self.start_ms / 1000, UTC)
-        return moment.strftime("%b %d") if bucket_ms >= DAY_MS else moment.strftime("%b %d %H:00")
+        day = format_skeleton("MMMd", moment, tzinfo=UTC, locale=locale)
+        if bucket_ms >= DAY_MS:
+            return day
+        return f"{day} {format_time(moment, 'HH:00', tzinfo=UTC, locale=locale)}"
 
 
 @dataclass(frozen=True)
@@ -201,4 +207,4 @@ def _reason_breakdown(found: Counter[tuple[str, str]], query: ConsoleQuery) -> B
         for reason in sorted({*up, *down})
     ]  # fmt: skip
     rows.sort(key=lambda row: (-row.totals.count, row.value or ""))
-    return Breakdown("reason", "Reason", rows[:BREAKDOWN_ROWS])
+    return Breakdown("reason", N_("Reason"), rows[:BREAKDOWN_ROWS])

@@ -19,12 +19,14 @@ from app.datasets.export import KINDS, dataset_file, system_prompt_of
 from app.errors import invalid_query
 from app.feedback import export
 from app.feedback.listing import FeedbackFilter, export_page
+from app.i18n.catalogs import N_
 from app.identity import ReadScope
 from app.live.hub import encode
 from app.live.sse import LiveStream
 from app.live.update import OPERATORS
 from app.transcripts.access import session_not_found
 from app.transcripts.store import get_session, list_tasks
+from app.web.languages import page_language, page_locale
 from app.web.parsing import read_form
 from app.web.responses import download
 from app.web.state import services
@@ -99,7 +101,7 @@ async def show_dashboard(request: Request) -> Response:
         board=board,
         headline=board.headline,
         feed=board.feed,
-        chart=trend_chart(board.trend, query.bucket_ms),
+        chart=trend_chart(board.trend, query.bucket_ms, page_locale(request)),
         oob=False,
     )
 
@@ -108,7 +110,8 @@ async def feed_page(request: Request) -> Response:
     """More of the feed, for the "Older feedback" link."""
     svc = services(request)
     feed = await dashboard.read_feed(svc.db, ConsoleQuery.parse(request.query_params))
-    html = svc.templates.get_template("partials/_console_feed.html").render(feed=feed)
+    template = svc.templates.get_template("partials/_console_feed.html")
+    html = template.render(feed=feed, **page_language(request))
     return HTMLResponse(html)
 
 
@@ -120,7 +123,7 @@ async def live(request: Request) -> Response:
     headline = await dashboard.headline(svc.db, query)
     feed = await dashboard.read_feed(svc.db, query, newer_than=newest)
     html = svc.templates.get_template("partials/_console_live.html").render(
-        headline=headline, feed=feed, oob=True
+        headline=headline, feed=feed, oob=True, **page_language(request)
     )
     return HTMLResponse(html)
 
@@ -148,7 +151,7 @@ async def events(request: Request) -> LiveStream:
 async def export_view(request: Request) -> Response:
     fmt = request.query_params.get("format", "csv")
     if fmt not in export.MEDIA_TYPES:
-        raise invalid_query("format", "Choose format=csv or format=jsonl.")
+        raise invalid_query("format", N_("Choose format=csv or format=jsonl."))
     query = ConsoleQuery.parse(request.query_params)
     return download(export.export_file(services(request).db.read, query.listing_filter(), fmt))
 

@@ -14,6 +14,8 @@ from app.clock import now_ms
 from app.config.feedback import REASON_MAX_CHARS
 from app.errors import APIError
 from app.feedback.listing import FeedbackFilter
+from app.i18n.catalogs import N_
+from app.i18n.negotiation import TAG_MAX_CHARS, shipped_locale
 from app.identity import ReadScope
 from app.web.parsing import parse_instant
 
@@ -42,6 +44,7 @@ class _Params(BaseModel):
     rating: Literal["up", "down"] | None = None
     reason: str | None = Field(None, max_length=REASON_MAX_CHARS)
     before: str | None = Field(None, max_length=300)
+    lang: str | None = Field(None, max_length=TAG_MAX_CHARS)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class ConsoleQuery:
     rating: str | None = None
     reason: str | None = None
     before: tuple[int, str] | None = None  # the feed continues after this (time, id)
+    lang: str | None = None  # the console's language when asked by URL, kept by every view
 
     @classmethod
     def parse(cls, params: QueryParams, *, now: int | None = None) -> ConsoleQuery:
@@ -79,9 +83,9 @@ class ConsoleQuery:
             start = parse_instant("from", given.start) or end - PRESETS[DEFAULT_PRESET]
             end = parse_instant("to", given.to, end_of_day=True) or end
             if start > end:
-                raise APIError(400, "invalid_filter", "The period's start is after its end.")
+                raise APIError(400, "invalid_filter", N_("The period's start is after its end."))
             if end - start > MAX_SPAN_MS:
-                raise APIError(400, "invalid_filter", "Choose a period of at most a year.")
+                raise APIError(400, "invalid_filter", N_("Choose a period of at most a year."))
         return cls(
             start_ms=start,
             end_ms=end,
@@ -96,6 +100,7 @@ class ConsoleQuery:
             rating=given.rating,
             reason=given.reason,
             before=parse_cursor(given.before),
+            lang=shipped_locale(given.lang),
         )
 
     @property
@@ -145,6 +150,7 @@ class ConsoleQuery:
             "source": self.source if self.source != "customer" else None,
             "rating": self.rating,
             "reason": self.reason,
+            "lang": self.lang,
         }
         values.update(changes)
         return {name: value for name, value in values.items() if value is not None}
@@ -180,5 +186,5 @@ def parse_cursor(value: str | None) -> tuple[int, str] | None:
         or int(moment) > MAX_CURSOR_MS
         or not 0 < len(feedback_id) <= FEEDBACK_ID_MAX_CHARS
     ):
-        raise APIError(400, "invalid_filter", "The feed position in this address is not valid.")
+        raise APIError(400, "invalid_filter", N_("The feed position in this address is not valid."))
     return int(moment), feedback_id

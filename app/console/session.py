@@ -26,6 +26,7 @@ from app.clock import now_ms
 from app.config.auth import ApiKeySettings
 from app.config.schema import AppConfig
 from app.console import store
+from app.i18n.catalogs import N_
 from app.web.credentials import matches_any
 from app.web.request_log import record_who
 from app.web.state import Services, services
@@ -35,9 +36,9 @@ COOKIE_PATH = "/admin"
 OPERATOR_SCOPE = "feedback:read:all"
 _SALT = "feedback-widget console session"
 OPERATOR_KEY = "feedback_widget.operator"
-UNKNOWN_KEY = "Unknown API key"
-NOT_AN_OPERATOR = "This key cannot read all feedback"
-NO_SECRET = (
+UNKNOWN_KEY = N_("Unknown API key")
+NOT_AN_OPERATOR = N_("This key cannot read all feedback")
+NO_SECRET = N_(
     "The console cannot sign anyone in: set apps[].app_config.admin.secret "
     "(or auth.secret) to 32 bytes or more."
 )

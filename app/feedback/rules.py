@@ -17,6 +17,7 @@ from app.bounds import COMMENT_MAX_CHARS, LABEL_MAX_CHARS
 from app.config.feedback import FeedbackKeySettings
 from app.errors import APIError, invalid_field
 from app.feedback.model import Rating, Score
+from app.i18n.catalogs import N_
 
 THUMBS = FeedbackKeySettings(name="thumbs", type="boolean", one_per_target=True)
 # The keys the dialects write when the caller names none (see the README's mapping table).
@@ -137,7 +138,8 @@ def check_comment(comment: str | None) -> str | None:
     if comment is None:
         return None
     if len(comment) > COMMENT_MAX_CHARS:
-        raise invalid_field("comment", f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
+        limit = N_("Comments are limited to %(limit)s characters.")
+        raise invalid_field("comment", limit, limit=COMMENT_MAX_CHARS)
     return comment.strip() or None
 
 
@@ -180,7 +182,7 @@ def weight_of(value: Any) -> float:
 def rating_of(value: Any) -> Rating:
     """The widget's and SAM's rating: up or down."""
     if value not in ("up", "down"):
-        raise invalid_field("rating", "Choose Like or Dislike.")
+        raise invalid_field("rating", N_("Choose Like or Dislike."))
     return cast(Rating, value)
 
 

@@ -2,7 +2,8 @@
 
 With `memory://` fan-out the hub numbers and buffers events itself. With Redis, every update
 goes through Redis (`redis_relay.py`) and comes back to every instance, which renders it for
-its own watchers only. Either way an update is rendered at most once per instance.
+its own watchers only. Either way an update is rendered at most once per instance and language
+its pages read, when a stream of that language first writes it.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from typing import Any
 
 from app.bus import DomainEvent, EventBus
 from app.config.live import SSESettings
-from app.live.hub import LiveHub, LiveMessage, Subscriber, encode
+from app.live.hub import NEUTRAL, LiveHub, LiveMessage, Subscriber
 from app.live.redis_relay import RedisRelay
 from app.live.update import LiveUpdate
 
-# Turns an update into what its page swaps in (the widget's partials); given by the app, so
-# the fan-out never needs to know the pages it feeds.
-Renderer = Callable[[LiveUpdate], str]
+# Turns an update into what its page swaps in, in the page's locale (the widget's partials);
+# given by the app, so the fan-out never needs to know the pages it feeds.
+Renderer = Callable[[LiveUpdate, str], str]
 
 
 class LiveFanout:
@@ -47,17 +48,23 @@ class LiveFanout:
         if self.relay is not None:
             await self.relay.stop()
 
+    def _rendering(self, update: LiveUpdate) -> Callable[[str], str]:
+        return lambda locale: self.render(update, locale)
+
     def _message(self, update: LiveUpdate, event_id: str) -> LiveMessage:
-        data = self.render(update)
-        return LiveMessage(event_id, 0, update.name, data, encode(update.name, data, event_id))
+        return LiveMessage.of(event_id, 0, update.name, self._rendering(update))
 
     def _on_event(self, event: DomainEvent) -> None:
         for update in LiveUpdate.of(event):
             if self.relay is not None:
                 self.relay.send(update)
             elif self.hub.watching(update.session_id):  # nothing to render for otherwise
-                data = self.render(update)
-                self.hub.publish(update.session_id, update.name, data, supersedes=update.supersedes)
+                self.hub.publish(
+                    update.session_id,
+                    update.name,
+                    self._rendering(update),
+                    supersedes=update.supersedes,
+                )
 
     def _arrived(self, session_id: str, event_id: str, update: LiveUpdate | None) -> None:
         """From Redis: any instance's update (or resync marker) for a session."""
@@ -82,15 +89,17 @@ class LiveFanout:
                 return shared
         return self.hub.newest_id()
 
-    async def subscribe(self, session_id: str, last_event_id: str | None) -> Subscriber:
+    async def subscribe(
+        self, session_id: str, last_event_id: str | None, locale: str = NEUTRAL
+    ) -> Subscriber:
         if self.relay is None:
-            return self.hub.subscribe(session_id, last_event_id)
+            return self.hub.subscribe(session_id, last_event_id, locale)
         missed: list[LiveMessage] | None = []
         if last_event_id:
             limit = self.hub.queue_size
             found = await self.relay.missed(session_id, last_event_id, limit)
             missed = None if found is None else self._latest_states(found)
-        return self.hub.attach(session_id, missed)
+        return self.hub.attach(session_id, missed, locale)
 
     def _latest_states(self, found: list[tuple[str, LiveUpdate]]) -> list[LiveMessage]:
         """Replay in order, but of updates that carry a whole state only the newest."""

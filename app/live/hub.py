@@ -5,8 +5,9 @@ so a client reconnecting with a Last-Event-ID from an earlier process (or older 
 buffer) is told to resync instead of silently missing events. With Redis fan-out the ids
 come from Redis and so does replay (`app/live/redis_relay.py`); the hub then only delivers.
 
-An event is encoded once, as Server-Sent Events bytes (sse-starlette's encoder), however many
-clients receive it. A client is a small object: a deque of pending messages and one future
+An event is rendered and encoded once per language its clients read (as Server-Sent Events
+bytes, sse-starlette's encoder), however many clients receive it, and only when the first of
+them is written to. A client is a small object: a deque of pending messages and one future
 its stream awaits. A client that falls `client_queue_size` messages behind is dropped, not
 waited for: it reconnects and replays.
 """
@@ -18,9 +19,14 @@ import itertools
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sse_starlette import ServerSentEvent
+
+# An event's data in a locale: a page's partial in the language of the page that listens.
+Render = Callable[[str], str]
+NEUTRAL = "en"  # the locale of `LiveMessage.data`, and of a client that names none
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +34,23 @@ class LiveMessage:
     id: str
     seq: int
     event: str
-    data: str
-    wire: bytes  # the encoded event, as every client receives it
+    render: Render
+    wires: dict[str, bytes] = field(default_factory=dict)  # locale -> the encoded event
+
+    @classmethod
+    def of(cls, event_id: str, seq: int, event: str, data: str | Render) -> LiveMessage:
+        return cls(event_id, seq, event, data if callable(data) else (lambda _locale: data))
+
+    def wire(self, locale: str) -> bytes:
+        """The event as every client reading `locale` receives it: rendered once for them."""
+        encoded = self.wires.get(locale)
+        if encoded is None:
+            encoded = self.wires[locale] = encode(self.event, self.render(locale), self.id)
+        return encoded
+
+    @property
+    def data(self) -> str:
+        return self.render(NEUTRAL)
 
 
 def encode(event: str, data: str, event_id: str) -> bytes:
@@ -38,11 +59,13 @@ def encode(event: str, data: str, event_id: str) -> bytes:
 
 class Subscriber:
     __slots__ = (
-        "dropped", "last_sent", "limit", "pending", "ping_due", "resync", "session_id", "waiter",
+        "dropped", "last_sent", "limit", "locale", "pending", "ping_due", "resync", "session_id",
+        "waiter",
     )  # fmt: skip
 
-    def __init__(self, session_id: str, limit: int) -> None:
+    def __init__(self, session_id: str, limit: int, locale: str = NEUTRAL) -> None:
         self.session_id = session_id
+        self.locale = locale  # the language of the page it feeds
         self.limit = limit
         self.pending: deque[LiveMessage] = deque()
         self.waiter: asyncio.Future[None] | None = None
@@ -110,8 +133,11 @@ class LiveHub:
             self._channels[session_id] = channel
         return channel
 
-    def publish(self, session_id: str, event: str, data: str, *, supersedes: bool = False) -> None:
-        """Fan out to the session's clients. `supersedes`: this event carries the full state
+    def publish(
+        self, session_id: str, event: str, data: str | Render, *, supersedes: bool = False
+    ) -> None:
+        """Fan out to the session's clients. `data` may be rendered per locale, when a client
+        of that locale is first written to. `supersedes`: this event carries the full state
         of its name, so older buffered events of that name are dropped from replay."""
         seq = next(self._seq)
         self._last_seq = seq
@@ -119,7 +145,7 @@ class LiveHub:
         if channel is None:
             return  # nobody has opened this session here; a later page reads the database
         event_id = f"{self.boot}-{seq}"
-        message = LiveMessage(event_id, seq, event, data, encode(event, data, event_id))
+        message = LiveMessage.of(event_id, seq, event, data)
         if supersedes:
             stale = [old for old in channel.buffer if old.event == event]
             for old in stale:
@@ -143,15 +169,20 @@ class LiveHub:
                 channel.subscribers.discard(subscriber)
                 subscriber.drop()
 
-    def subscribe(self, session_id: str, last_event_id: str | None) -> Subscriber:
+    def subscribe(
+        self, session_id: str, last_event_id: str | None, locale: str = NEUTRAL
+    ) -> Subscriber:
         channel = self._channel(session_id)
         missed = self._missed(channel, last_event_id) if last_event_id else []
-        return self.attach(session_id, missed)
+        return self.attach(session_id, missed, locale)
 
-    def attach(self, session_id: str, missed: list[LiveMessage] | None) -> Subscriber:
-        """A new client of the session, given what it missed (None: it must resync)."""
+    def attach(
+        self, session_id: str, missed: list[LiveMessage] | None, locale: str = NEUTRAL
+    ) -> Subscriber:
+        """A new client of the session reading `locale`, given what it missed (None: it must
+        resync)."""
         channel = self._channel(session_id)
-        subscriber = Subscriber(session_id, self._queue_size)
+        subscriber = Subscriber(session_id, self._queue_size, locale)
         if missed is None or len(missed) >= self._queue_size:
             subscriber.resync = True
         else:

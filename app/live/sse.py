@@ -97,7 +97,8 @@ class LiveStream:
                     await self._write(send, AUTH_EXPIRED)
                     break
                 if subscriber.pending:
-                    chunk = b"".join(message.wire for message in subscriber.pending)
+                    locale = subscriber.locale
+                    chunk = b"".join(message.wire(locale) for message in subscriber.pending)
                     subscriber.pending.clear()
                     await self._write(send, chunk)
                 elif subscriber.dropped:

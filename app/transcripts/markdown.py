@@ -28,6 +28,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from app.i18n.catalogs import N_
+
 # Bump the last part when our own rules (tags, attributes, wrapping) change.
 HTML_VERSION = f"mdit{version('markdown-it-py')}+nh3{version('nh3')}+pyg{version('pygments')}+r3"
 _TAGS = {
@@ -43,11 +45,15 @@ CACHEABLE_CHARS = 16_384
 # Copy sits above the code, never over it (at 360 px it covered the first line). Code and
 # tables scroll sideways inside the bubble, so each scroller takes the keyboard focus (a
 # keyboard user scrolls it with the arrow keys) and says what it is.
-CODE_BLOCK = (
-    '<div class="code-block"><button type="button" class="copy" data-copy>Copy</button>{}</div>'
-)
+# Stored in English; a page puts its own language's words in when it shows them
+# (`in_language`), so one stored reply serves every language.
+COPY = N_("Copy")
+TABLE = N_("Table")
+COPY_BUTTON = f"data-copy>{COPY}</button>"
+TABLE_LABEL = f'aria-label="{TABLE}"'
+CODE_BLOCK = f'<div class="code-block"><button type="button" class="copy" {COPY_BUTTON}{{}}</div>'
 SCROLLING_PRE = '<pre tabindex="0">'
-SCROLLING_TABLE = '<div class="table-scroll" tabindex="0" role="group" aria-label="Table">{}</div>'
+SCROLLING_TABLE = f'<div class="table-scroll" tabindex="0" role="group" {TABLE_LABEL}>{{}}</div>'
 _PRE = re.compile(r"<pre>.*?</pre>", re.DOTALL)
 _TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -82,6 +88,18 @@ def reply_html(text: str, stored: str | None, stored_version: str | None) -> Mar
     if stored is not None and stored_version == HTML_VERSION:
         return Markup(stored)
     return render_markdown(text)
+
+
+def in_language(html: Markup, copy: str, table: str) -> Markup:
+    """A reply's HTML with our own words in it (the Copy button, the table's name) as a page
+    in another language says them. Only ours match: the sanitiser lets no source make an
+    `aria-label` or a `data-copy` attribute."""
+    text = str(html)  # plain str: Markup.replace would escape what it puts in
+    if copy != COPY:
+        text = text.replace(COPY_BUTTON, f"data-copy>{escape(copy)}</button>")
+    if table != TABLE:
+        text = text.replace(TABLE_LABEL, f'aria-label="{escape(table)}"')
+    return Markup(text)
 
 
 def render_markdown(source: str) -> Markup:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from app.bounds import MESSAGE_MAX_CHARS, TITLE_MAX_CHARS
 from app.db.writer import Transaction, Writer
 from app.errors import conflict, invalid_field
+from app.i18n.catalogs import N_
 from app.identity import Identity
 from app.transcripts import store
 from app.transcripts.access import owned_session, owned_task, task_not_found
@@ -38,9 +39,10 @@ async def start_turn(
     message this answers again (Retry); the context is then the turns before that one."""
     text = text.strip()
     if not text:
-        raise invalid_field("message", "Type a message before sending.")
+        raise invalid_field("message", N_("Type a message before sending."))
     if len(text) > MESSAGE_MAX_CHARS:
-        raise invalid_field("message", f"Messages are limited to {MESSAGE_MAX_CHARS} characters.")
+        limit = N_("Messages are limited to %(limit)s characters.")
+        raise invalid_field("message", limit, limit=MESSAGE_MAX_CHARS)
 
     def unit(tx: Transaction) -> tuple[TaskView, tuple[Turn, ...]]:
         chat = owned_session(tx.conn, identity, session_id)

@@ -5,7 +5,7 @@
   of its own (AgentSight's dashboard) takes such a key, with the scope it needs, and nothing
   else (`platform_key`): an end-user token is never a platform credential, though it is
   signed with the same secret.
-- An end-user JWT (HS256, `sub` and `exp` required, optional `sid` and `name`) comes as a
+- An end-user JWT (HS256, `sub` and `exp` required, optional `sid`, `name` and `locale`) comes as a
   Bearer header (every htmx request) or a `token` query parameter (page URLs and the SSE
   stream, which cannot send headers). Its feedback is `customer` feedback. No cookies.
 - In `dev` mode, a request without a credential is the configured default user.
@@ -25,11 +25,12 @@ from app.boundary import storable
 from app.bounds import USER_ID_MAX_CHARS
 from app.config.auth import ApiKeySettings, AuthSettings
 from app.errors import APIError
+from app.i18n.catalogs import N_
 from app.identity import DEV_SCOPES, END_USER_SCOPES, Identity
 from app.web.request_log import record_who
 from app.web.state import services
 
-EXPIRED_DETAIL = "This chat link has expired or is not valid. Ask for a new link."
+EXPIRED_DETAIL = N_("This chat link has expired or is not valid. Ask for a new link.")
 _SCOPE_KEY = "feedback_widget.identity"
 
 
@@ -95,6 +96,7 @@ def decode_token(token: str, secret: str) -> dict[str, object]:
 def _token_identity(token: str, auth: AuthSettings) -> Identity:
     claims = decode_token(token, auth.secret or "")
     subject, sid, name = claims.get("sub"), claims.get("sid"), claims.get("name")
+    locale = claims.get("locale")
     if not isinstance(subject, str) or not subject:
         raise unauthenticated()
     if sid is not None and not isinstance(sid, str):
@@ -113,6 +115,8 @@ def _token_identity(token: str, auth: AuthSettings) -> Identity:
         name=name if isinstance(name, str) else None,
         token=token,
         expires_at=float(str(claims["exp"])),  # PyJWT checked it is a number (or its text)
+        # Only a preference: one that names no shipped language is ignored, never refused.
+        locale=locale if isinstance(locale, str) else None,
     )
 
 
@@ -154,5 +158,5 @@ def end_user(conn: HTTPConnection) -> Identity:
     """The identity of a widget request: an end user (or the dev user), never an API key."""
     identity = current_identity(conn)
     if identity.is_key:
-        raise APIError(403, "end_user_only", "The chat widget is for end users, not API keys.")
+        raise APIError(403, "end_user_only", N_("The chat widget is for end users, not API keys."))
     return identity

@@ -18,6 +18,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from app.errors import APIError
+from app.i18n.catalogs import N_, translator
+from app.i18n.formats import number
+from app.web.languages import page_locale
 from app.web.request_log import REQUEST_ID_HEADER, loggable_path, request_id_of
 from app.web.responses import JSONResponse
 from app.web.state import Services
@@ -40,8 +43,8 @@ _HTTP_CODES = {
     501: "not_implemented",
 }
 _HTTP_DETAILS = {
-    404: "The requested resource was not found.",
-    405: "This method is not allowed on this URL.",
+    404: N_("The requested resource was not found."),
+    405: N_("This method is not allowed on this URL."),
 }
 
 
@@ -73,17 +76,32 @@ def _dialect(surface: str, error: APIError) -> Response:
     return JSONResponse(body, status, headers=headers)
 
 
+def in_language(error: APIError, locale: str) -> str:
+    """An error's detail as a page in `locale` says it: the catalog's words for its template
+    (its figures written the locale's way) or for the detail itself; else the English detail.
+    The JSON API always says the English detail: it is part of the API's contract."""
+    words = translator(locale)
+    if error.template is None:
+        return str(words.gettext(error.detail))
+    params = {
+        name: number(value, locale) if isinstance(value, int) else value
+        for name, value in error.params.items()
+    }
+    return str(words.gettext(error.template)) % params
+
+
 def _page(request: Request, error: APIError) -> Response:
+    state: Services | None = getattr(request.state, "services", None)
+    detail = in_language(error, page_locale(request)) if state is not None else error.detail
     if request.headers.get("hx-request") == "true":
         # htmx does not swap error responses; widget.js shows this text in the form's error slot.
-        return PlainTextResponse(error.detail, error.status_code, headers=error.headers)
-    state: Services | None = getattr(request.state, "services", None)
+        return PlainTextResponse(detail, error.status_code, headers=error.headers)
     if state is None:  # failed before the lifespan finished; no templates to use
         return HTMLResponse(f"<h1>{escape(error.detail)}</h1>", error.status_code)
     return state.templates.TemplateResponse(
         request,
         "error.html",
-        {"status": error.status_code, "detail": error.detail},
+        {"status": error.status_code, "detail": detail},
         status_code=error.status_code,
         headers=error.headers,
     )
@@ -129,7 +147,7 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     error = APIError(
         500,
         "internal_error",
-        "Something went wrong on our side; please try again.",
+        N_("Something went wrong on our side; please try again."),
         headers=headers,
     )
     return render_error(request, error)

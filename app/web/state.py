@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import cast
 
 from starlette.requests import HTTPConnection
-from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
 from app.agents.runner import TaskRunner
@@ -21,6 +20,7 @@ from app.live.slots import StreamSlots
 from app.metrics import Metrics
 from app.publishing.setup import Publishing
 from app.web.ratelimit import RateLimiter
+from app.web.templates import LocalizedTemplates
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +34,7 @@ class Services:
     hub: LiveHub
     live: LiveFanout
     runner: TaskRunner
-    templates: Jinja2Templates
+    templates: LocalizedTemplates
     stream_slots: StreamSlots
     publishing: Publishing | None = None
     alerts: AlertWatcher | None = None

@@ -20,6 +20,7 @@ from app.feedback.thumbs import thumbs
 from app.transcripts import turns
 from app.transcripts.model import TaskView
 from app.web.credentials import end_user
+from app.web.languages import asked_lang
 from app.web.parsing import read_form
 from app.web.state import services
 from app.widget.urls import chat_page, widget_url
@@ -34,7 +35,9 @@ def _done(
 ) -> Response:
     """The answer to a post that worked: the change itself arrives over the event stream."""
     if request.headers.get("hx-request") != "true":
-        url = widget_url(chat_page(layout, session_id), end_user(request).token)
+        url = widget_url(
+            chat_page(layout, session_id), end_user(request).token, asked_lang(request)
+        )
         return RedirectResponse(url, status_code=303)
     headers = {"HX-Trigger": json.dumps(event)} if event else None
     return Response(status_code=204, headers=headers)

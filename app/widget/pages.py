@@ -17,6 +17,7 @@ from app.transcripts.access import owned_session
 from app.transcripts.markdown import code_stylesheet
 from app.transcripts.model import SessionView
 from app.web.credentials import end_user
+from app.web.languages import asked_lang, page_locale
 from app.web.state import services
 from app.widget.partials import partials
 from app.widget.transcript import Window, read_window
@@ -86,7 +87,8 @@ async def new_chat(request: Request) -> Response:
     chat = await service.new_chat(
         svc.writer, user_id=identity.user_id, agent_id=svc.config.agent.name
     )
-    return RedirectResponse(widget_url(chat_page("chat", chat.id), identity.token), status_code=303)
+    url = widget_url(chat_page("chat", chat.id), identity.token, asked_lang(request))
+    return RedirectResponse(url, status_code=303)
 
 
 async def chat(request: Request) -> Response:
@@ -122,8 +124,10 @@ async def earlier_turns(request: Request) -> Response:
     html = partials(request).earlier_turns(
         session_id,
         window,
+        page_locale(request),
         layout=layout if layout in LAYOUTS else "chat",
         token=identity.token,
+        lang=asked_lang(request),
     )
     return HTMLResponse(html)
 

@@ -1,19 +1,30 @@
 """The widget's own URLs. The widget carries no cookies, so every link, form and stream URL it
-renders keeps the end user's token in its query string: `widget_url` makes them all, for the
-templates (a filter) and the handlers alike."""
+renders keeps the end user's token in its query string, and the `lang` its page was asked in:
+`widget_url` makes them all, for the handlers, and `carried_url` for the templates (a filter
+that finds the language in the template's context)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
 LAYOUTS = ("chat", "embed")
 
 
-def widget_url(path: str, token: str | None) -> str:
-    """`path` on the widget, carrying the end user's token when there is one."""
-    if not token:
+def widget_url(path: str, token: str | None, lang: str | None = None) -> str:
+    """`path` on the widget, carrying the end user's token and the page's `lang` if any."""
+    carried = {name: value for name, value in (("token", token), ("lang", lang)) if value}
+    if not carried:
         return path
-    return f"{path}{'&' if '?' in path else '?'}{urlencode({'token': token})}"
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(carried)}"
+
+
+@pass_context
+def carried_url(context: Context, path: str, token: str | None) -> str:
+    lang = context.get("lang")
+    return widget_url(path, token, lang if isinstance(lang, str) else None)
 
 
 def chat_page(layout: object, session_id: str) -> str:

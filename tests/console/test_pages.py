@@ -336,3 +336,21 @@ async def test_feed_items_separate_their_details_with_spaced_dots(
     text = " ".join(meta.get_text().split())
     assert text.endswith(" · echo-1 · Echo agent · View chat"), text
     assert "·" not in text.replace(" · ", "")  # every separator has a space on each side
+
+
+async def test_the_dashboard_reads_in_the_operators_language(make_harness: HarnessFactory) -> None:
+    harness = await console_app(make_harness)
+    await sign_in(harness)
+    for _ in range(3):
+        await rate(harness, "up")
+    await rate(harness, "down")
+    german = soup((await harness.client.get("/admin", headers={"Accept-Language": "de"})).text)
+    assert german.select_one("html")["lang"] == "de"
+    assert german.select_one(".signed-in button").text == "Abmelden"
+    assert german.select_one('[data-figure="satisfaction"]').text == "75\xa0%"
+    answer = await harness.client.get("/admin?lang=ar")
+    assert answer.status_code == 200, answer.text[:500]
+    arabic = soup(answer.text)
+    assert (arabic.select_one("html")["lang"], arabic.select_one("html")["dir"]) == ("ar", "rtl")
+    presets = [a.text for a in arabic.select(".presets a")]
+    assert presets == ["24 ساعة", "7 أيام", "30 يومًا"]  # Arabic's plural forms, by count

@@ -119,4 +119,27 @@ async def test_unwatched_sessions_cost_no_rendering(
     assert rendered == []  # pushed by an agent platform, open nowhere: nothing rendered
     await harness.services.live.position(session_id)  # a page opens the session
     await harness.completed_task(session_id)
-    assert rendered == ["_task.html"]
+    assert rendered == []  # nobody has read it yet: still nothing rendered
+
+
+async def test_an_update_is_rendered_once_per_language_its_streams_read(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[tuple[str, str]] = []
+    original = Partials.render
+
+    def spy(self: Partials, name: str, locale: str, **extra: Any) -> str:
+        rendered.append((name, locale))
+        return original(self, name, locale, **extra)
+
+    monkeypatch.setattr(Partials, "render", spy)
+    session_id = await harness.new_session()
+    live = harness.services.live
+    cursor = await live.position(session_id)
+    readers = [await live.subscribe(session_id, cursor, locale) for locale in ("de", "ar", "de")]
+    await harness.completed_task(session_id)
+    wires = [[message.wire(reader.locale) for message in reader.pending] for reader in readers]
+    assert rendered.count(("_task.html", "de")) == 1
+    assert rendered.count(("_task.html", "ar")) == 1
+    assert wires[0] == wires[2] != wires[1]
+    assert "Gefällt mir" in wires[0][0].decode() and "أعجبني" in wires[1][-1].decode()

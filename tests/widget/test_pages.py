@@ -345,3 +345,37 @@ async def test_the_theme_follows_the_reader_unless_config_or_url_forces_one(
     assert theme_of(await chat_page_with(dark, "/admin/login")) == ("theme-dark", "dark")
     light = await chat_page_with(dark, f"/embed/{session_id}?theme=light")
     assert theme_of(light) == ("theme-light", "light")
+
+
+async def test_reasons_show_their_label_in_the_pages_language_and_post_their_id(
+    make_harness: HarnessFactory,
+) -> None:
+    reasons = {
+        "up": ["Accurate", "Clear"],
+        "down": ["Wrong"],
+        "labels": {"Accurate": {"en": "Accurate", "de": "Zutreffend"}, "Wrong": "Incorrect"},
+    }
+    harness = await make_harness(feedback_reasons=reasons)
+    session_id = await harness.new_session()
+    german = parse((await harness.client.get(f"/chat/{session_id}?lang=de")).text)
+    chips = {
+        str(box["value"]): box.find_next_sibling("span").text
+        for box in german.select("#feedback-dialog input[name=reasons]")
+    }
+    assert chips == {"Accurate": "Zutreffend", "Clear": "Clear", "Wrong": "Incorrect"}
+    assert german.select_one("#feedback-dialog-title").text == "Feedback geben"
+    french = parse((await harness.client.get(f"/chat/{session_id}?lang=fr")).text)
+    labels = [span.text for span in french.select("#feedback-dialog .chip span")]
+    assert labels == ["Accurate", "Clear", "Incorrect"]  # no French label: the English one
+
+
+async def test_a_reply_says_its_copy_button_in_the_pages_language(harness: Harness) -> None:
+    session_id = await harness.new_session()
+    reply = "```python\nprint(1)\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    await harness.client.post(f"/chat/{session_id}/messages", data={"message": reply})
+    await wait_for_status(harness, session_id, "completed")  # the echo agent says it back
+    page = parse((await harness.client.get(f"/chat/{session_id}?lang=ja")).text)
+    assert page.select_one("button[data-copy]").text == "コピー"
+    assert page.select_one(".table-scroll")["aria-label"] == "表"
+    assert page.select_one(".bubble.agent .markdown")["dir"] == "auto"
+    assert page.select_one(".bubble.user .user-text")["dir"] == "auto"

@@ -53,3 +53,15 @@ def test_templates_name_static_files_only_through_static_url() -> None:
         if "/static/" in line
     ]
     assert hard_coded == []
+
+
+def test_stylesheets_mirror_by_logical_properties_only() -> None:
+    """Right to left is `dir="rtl"` on the page, not a second stylesheet: a physical side in a
+    stylesheet would stay put when an Arabic page mirrors."""
+    physical = re.compile(
+        r"(?:margin|padding|border)-(?:left|right)|border-(?:top|bottom)-(?:left|right)-radius"
+        r"|text-align:\s*(?:left|right)|(?<![-\w])(?:left|right)\s*:|float:\s*(?:left|right)"
+    )
+    for sheet in ("widget.css", "console.css"):
+        css = (ROOT / "static" / sheet).read_text(encoding="utf-8")
+        assert physical.findall(re.sub(r"/\*.*?\*/", "", css, flags=re.S)) == [], sheet

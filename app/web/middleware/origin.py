@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import APIError
+from app.i18n.catalogs import N_
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -29,5 +30,7 @@ class OriginCheck:
             if origin is not None and origin not in self.allowed:
                 url = HTTPConnection(scope).url
                 if origin != f"{url.scheme}://{url.netloc}":
-                    raise APIError(403, "cross_site_request", "Cross-site form posts are refused.")
+                    raise APIError(
+                        403, "cross_site_request", N_("Cross-site form posts are refused.")
+                    )
         await self.app(scope, receive, send)
