@@ -16,7 +16,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from app.i18n.catalogs import LOCALE_DIR, SHIPPED
-from app.web.assets import PROJECT_ROOT
+from tests.support import ROOT as PROJECT_ROOT
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
