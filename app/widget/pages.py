@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Connection
 from starlette.requests import Request
@@ -135,7 +136,7 @@ async def earlier_turns(request: Request) -> Response:
 async def _widget_page(request: Request, *, layout: str) -> Response:
     svc = services(request)
     parent_origin = _trusted_parent(request, svc.config.embed.allowed_origins)
-    page = {
+    page: dict[str, Any] = {
         "layout": layout,
         "parent_origin": parent_origin,
         "theme": request.query_params.get("theme"),
