@@ -179,7 +179,9 @@ def test_json_request_lines_name_the_route_and_who_but_no_credential(tmp_path: P
         {"method": "GET", "route": "/chat/{session_id}", "status": 200, "user": "ann",
          "key": None},
         {"method": "GET", "route": "/api/v1/health", "status": 200, "user": None, "key": None},
-        {"method": "GET", "route": None, "status": 404, "user": None, "key": None},
+        # the 404 page is written in the language of the token's locale claim, so it reads the
+        # token, and the line says whose it was
+        {"method": "GET", "route": None, "status": 404, "user": "ann", "key": None},
     ]  # fmt: skip
     durations = [requests[rid]["duration_ms"] for rid in seen]
     assert all(isinstance(ms, float | int) and 0 <= ms < 10_000 for ms in durations)
