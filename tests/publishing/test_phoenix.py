@@ -214,8 +214,13 @@ async def test_feedback_waits_for_a_span_phoenix_does_not_have_yet(
             return bool(rows) and "does not know span" in (rows[0][2] or "")
 
         await eventually(refused, within=30, what="Phoenix to refuse the unknown span")
-    # Shut down: the span was exported on the way out. The next start delivers the feedback.
-    assert task_id in await spans_of(phoenix, project)
+
+    # Shut down: the span was exported on the way out (Phoenix stores what it receives a moment
+    # later, in its own queue). The next start delivers the feedback.
+    async def stored() -> bool:
+        return task_id in await spans_of(phoenix, project)
+
+    await eventually(stored, within=30, what="Phoenix to store the span flushed at shutdown")
     async with served(**options) as second:
         feedback_id = await feedback_id_of(second, task_id)
         span_id = (await spans_of(phoenix, project))[task_id]["span_id"]
