@@ -139,24 +139,22 @@ def llama(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
     real model (started once: loading the model is most of its cost). It checks an API key."""
     server = start_llama(tmp_path_factory.mktemp("llama"))
     try:
-        # One completion first, so every later request's log line reports a prompt prefix.
-        warm_up = httpx.post(
-            f"{server.url}/v1/chat/completions",
-            headers={"Authorization": f"Bearer {LLAMA_API_KEY}"},
-            json={
-                "model": LLAMA_MODEL_NAME,
-                "messages": [{"role": "user", "content": "Hi"}],
-                "max_tokens": 2,
-            },
-            timeout=60,
-        )
-    except httpx.HTTPError as error:
-        server.stop()
-        raise RuntimeError(
-            f"llama.cpp failed its first completion ({error}):\n{server.log()[-3000:]}"
-        ) from error
-    try:
-        warm_up.raise_for_status()
+        try:
+            # One completion first, so every later request's log line reports a prompt prefix.
+            httpx.post(
+                f"{server.url}/v1/chat/completions",
+                headers={"Authorization": f"Bearer {LLAMA_API_KEY}"},
+                json={
+                    "model": LLAMA_MODEL_NAME,
+                    "messages": [{"role": "user", "content": "Hi"}],
+                    "max_tokens": 2,
+                },
+                timeout=60,
+            ).raise_for_status()
+        except httpx.HTTPError as error:
+            raise RuntimeError(
+                f"llama.cpp failed its first completion ({error}):\n{server.log()[-3000:]}"
+            ) from error
         yield server
     finally:
         server.stop()
