@@ -22,3 +22,7 @@ MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_TRANSCRIPT_PAGE = 1000
+# The review queue: a corrected answer is as long as a message may be; a note is a comment.
+CORRECTION_MAX_CHARS = MESSAGE_MAX_CHARS
+REVIEW_NOTE_MAX_CHARS = 2000
+REVIEW_LABEL_MAX_CHARS = 40

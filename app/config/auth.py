@@ -9,7 +9,12 @@ from pydantic import Field
 from app.config.base import Frozen
 
 Scope = Literal[
-    "transcripts:write", "feedback:write", "feedback:read", "feedback:read:all", "metrics:read"
+    "transcripts:write",
+    "feedback:write",
+    "feedback:read",
+    "feedback:read:all",
+    "feedback:review",
+    "metrics:read",
 ]
 MIN_SECRET_BYTES = 32
 

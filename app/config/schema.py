@@ -25,6 +25,7 @@ from app.config.live import SSESettings
 from app.config.observability import AlertSettings, LoggingSettings, ObservabilitySettings
 from app.config.publishing import FeedbackPublishingSettings
 from app.config.retention import DataRetentionSettings
+from app.config.review import ReviewSettings
 from app.config.server import ServerSettings
 from app.config.services import ServicesSettings, SessionServiceSettings
 from app.config.widget import EmbedSettings, WidgetSettings
@@ -90,6 +91,10 @@ class AppConfig(Frozen):
     )
     admin: AdminSettings = Field(
         default_factory=AdminSettings, description="The operator console at `/admin`."
+    )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings,
+        description='The console\'s review queue at `/admin/review` (see "Reviewing feedback").',
     )
     server: ServerSettings = Field(
         default_factory=ServerSettings,

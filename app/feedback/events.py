@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.feedback.model import FeedbackView
+from app.feedback.model import FeedbackView, ReviewEntry
 from app.transcripts.model import TaskView
 
 
@@ -17,3 +17,12 @@ class FeedbackSubmitted:
     task: TaskView | None
     # False: a feedback stored before changed (revised, or moved onto its trace's task).
     new: bool = True
+
+
+@dataclass(frozen=True)
+class FeedbackReviewed:
+    """A reviewer acted on a feedback in the review queue; `feedback` is its state after."""
+
+    feedback: FeedbackView
+    task: TaskView | None
+    entry: ReviewEntry

@@ -90,18 +90,29 @@ class FeedbackView:
     prompt_version: str | None
     reasons: tuple[str, ...]
     marks_task: bool  # it shows on the task as given (a rating, or a link's answer)
+    # The review queue's state: what a reviewer decided, and the version their next action
+    # must name (app/feedback/review.py).
+    review_status: str = "open"
+    review_labels: tuple[str, ...] = ()
+    correction: str | None = None
+    review_note: str | None = None
+    review_version: int = 0
+    reviewed_by: str | None = None
+    reviewed_time: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> FeedbackView:
         values = {name: row[name] for name in COLUMNS}
         values["metadata"] = dict(values["metadata"] or {})
         values["reasons"] = tuple(values["reasons"] or ())
+        values["review_labels"] = tuple(values["review_labels"] or ())
         return cls(**values)
 
     def row(self) -> dict[str, Any]:
         """The values to store, one per column."""
         values = {name: getattr(self, name) for name in COLUMNS}
         values["reasons"] = list(self.reasons)
+        values["review_labels"] = list(self.review_labels)
         return values
 
     def to_json(self) -> dict[str, Any]:
@@ -131,6 +142,13 @@ class FeedbackView:
             "reasons": list(self.reasons),
             "model": self.model,
             "prompt_version": self.prompt_version,
+            "review_status": self.review_status,
+            "review_labels": list(self.review_labels),
+            "correction": self.correction,
+            "review_note": self.review_note,
+            "review_version": self.review_version,
+            "reviewed_by": self.reviewed_by,
+            "reviewed_time": self.reviewed_time,
         }
 
     def provided_state(self) -> dict[str, Any]:
@@ -149,3 +167,27 @@ class FeedbackView:
 
 
 COLUMNS = tuple(item.name for item in fields(FeedbackView))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewEntry:
+    """One reviewer action, as the item's history shows it: who, when, and the state it left."""
+
+    version: int
+    status: str
+    labels: tuple[str, ...]
+    correction: str | None
+    note: str | None
+    by: str
+    time: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "status": self.status,
+            "labels": list(self.labels),
+            "correction": self.correction,
+            "note": self.note,
+            "by": self.by,
+            "time": self.time,
+        }

@@ -13,7 +13,7 @@ from typing import Literal
 import orjson
 
 from app.bus import DomainEvent
-from app.feedback.events import FeedbackSubmitted
+from app.feedback.events import FeedbackReviewed, FeedbackSubmitted
 from app.feedback.model import FeedbackView
 from app.transcripts.events import TaskCreated, TaskFinished, TaskUpdated
 from app.transcripts.model import TaskView
@@ -53,6 +53,10 @@ class LiveUpdate:
     @classmethod
     def of(cls, event: DomainEvent) -> list[LiveUpdate]:
         updates = []
+        if isinstance(event, FeedbackReviewed):
+            # Operators' pages look again (the queue: an item left, a count moved); nothing a
+            # chat shows has changed.
+            return [cls(OPERATORS, "arrived", None, event.feedback.id)]
         if isinstance(event, FeedbackSubmitted):
             updates.append(cls(OPERATORS, "arrived", None, event.feedback.id))
         elif not isinstance(event, TaskCreated | TaskUpdated | TaskFinished):

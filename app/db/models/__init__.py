@@ -9,7 +9,15 @@ from sqlalchemy import Table
 
 from app.db.models.base import FINISHED_STATUSES, TASK_STATUSES, Base
 from app.db.models.console import ConsoleSession
-from app.db.models.feedback import KEY_TYPES, Feedback, FeedbackKey, FeedbackReason, FeedbackToken
+from app.db.models.feedback import (
+    KEY_TYPES,
+    Feedback,
+    FeedbackKey,
+    FeedbackReason,
+    FeedbackReview,
+    FeedbackReviewLabel,
+    FeedbackToken,
+)
 from app.db.models.operations import AlertState, OutboxEvent, ScheduledJob
 from app.db.models.transcripts import ChatSession, Task, TaskEvent
 
@@ -18,6 +26,8 @@ TASKS = cast(Table, Task.__table__)
 TASK_EVENTS = cast(Table, TaskEvent.__table__)
 FEEDBACK = cast(Table, Feedback.__table__)
 FEEDBACK_REASONS = cast(Table, FeedbackReason.__table__)
+FEEDBACK_REVIEWS = cast(Table, FeedbackReview.__table__)
+FEEDBACK_REVIEW_LABELS = cast(Table, FeedbackReviewLabel.__table__)
 FEEDBACK_KEYS = cast(Table, FeedbackKey.__table__)
 FEEDBACK_TOKENS = cast(Table, FeedbackToken.__table__)
 OUTBOX = cast(Table, OutboxEvent.__table__)
@@ -31,6 +41,8 @@ __all__ = [
     "FEEDBACK",
     "FEEDBACK_KEYS",
     "FEEDBACK_REASONS",
+    "FEEDBACK_REVIEWS",
+    "FEEDBACK_REVIEW_LABELS",
     "FEEDBACK_TOKENS",
     "FINISHED_STATUSES",
     "KEY_TYPES",
@@ -47,6 +59,8 @@ __all__ = [
     "Feedback",
     "FeedbackKey",
     "FeedbackReason",
+    "FeedbackReview",
+    "FeedbackReviewLabel",
     "FeedbackToken",
     "OutboxEvent",
     "ScheduledJob",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     false,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.bounds import COMMENT_MAX_CHARS, ID_MAX_CHARS
+from app.bounds import COMMENT_MAX_CHARS, ID_MAX_CHARS, REVIEW_LABEL_MAX_CHARS
 from app.db.models.base import Base
 
 
@@ -64,6 +65,16 @@ class Feedback(Base):
     # It shows on its task as the feedback given (a rating, or a feedback link's answer): the
     # widget locks the task's controls, SAM's task JSON reports it. The first such row wins.
     marks_task: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The review queue's state (migration 0014): open until a reviewer acts; every action
+    # raises `review_version`, which the next action must name (two reviewers never silently
+    # overwrite each other). The labels are also one row each in feedback_review_labels.
+    review_status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    review_labels: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    correction: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    review_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reviewed_by: Mapped[str | None] = mapped_column(String(255))
+    reviewed_time: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         # One submission per target for keys that say so, for every writer and dialect.
@@ -87,6 +98,9 @@ class Feedback(Base):
         CheckConstraint("rating IS NULL OR rating IN ('up', 'down')", name="ck_feedback_rating"),
         CheckConstraint("weight >= 0 AND weight <= 1", name="ck_feedback_weight"),
         CheckConstraint("source IN ('customer', 'platform', 'model')", name="ck_feedback_source"),
+        CheckConstraint(
+            "review_status IN ('open', 'reviewed', 'dismissed')", name="ck_feedback_review_status"
+        ),
         CheckConstraint(
             f"comment IS NULL OR length(comment) <= {COMMENT_MAX_CHARS}",
             name="ck_feedback_comment_length",
@@ -119,6 +133,8 @@ class Feedback(Base):
             "prompt_version",
             "key",
         ),
+        # The review queue, in arrival order, per status and source.
+        Index("ix_feedback_review", "review_status", "source", "created_time", "id"),
         Index(
             "ix_feedback_commented",
             "source",
@@ -148,6 +164,37 @@ class FeedbackReason(Base):
         Index("ix_feedback_reasons_period", "source", "created_time", "reason", "rating"),
         Index("ix_feedback_reasons_reason", "reason", "feedback_id"),
     )
+
+
+class FeedbackReview(Base):
+    """One reviewer's action on one feedback, kept as its history: the state it left."""
+
+    __tablename__ = "feedback_reviews"
+
+    feedback_id: Mapped[str] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    correction: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str] = mapped_column(String(255))
+    reviewed_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class FeedbackReviewLabel(Base):
+    """One label a reviewer attached to one feedback: the queue's and dashboard's label filter
+    and breakdown."""
+
+    __tablename__ = "feedback_review_labels"
+
+    feedback_id: Mapped[str] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(REVIEW_LABEL_MAX_CHARS), primary_key=True)
+
+    __table_args__ = (Index("ix_feedback_review_labels_label", "label", "feedback_id"),)
 
 
 KEY_TYPES = ("boolean", "numeric", "continuous", "categorical", "freeform")
