@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0013_task_retries"
+HEAD_REVISION = "0014_feedback_review"
 
 
 def alembic_config() -> Config:

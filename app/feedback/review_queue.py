@@ -90,7 +90,7 @@ def status_counts(conn: Connection, settings: ReviewSettings, where: QueueFilter
         .where(*queue_clauses(settings, any_status))
         .group_by(FEEDBACK.c.review_status)
     )
-    counts = dict.fromkeys(REVIEW_STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(REVIEW_STATUSES, 0)
     counts.update({status: int(count) for status, count in conn.execute(query).all()})
     return counts
 
@@ -113,6 +113,9 @@ def neighbours(
         .limit(1)
     )
     after = conn.scalar(
-        select(c.id).where(*clauses, here > tuple_(*position)).order_by(c.created_time, c.id).limit(1)
+        select(c.id)
+        .where(*clauses, here > tuple_(*position))
+        .order_by(c.created_time, c.id)
+        .limit(1)
     )
     return before, after
