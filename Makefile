@@ -7,10 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # While working: lint, then every test that needs no browser, no service and no server process
-# (the markers come from tests/support/needs.py), on both cores, then mypy. About 30 s.
+# (the markers come from tests/support/needs.py), on both cores, then mypy. About 25 s.
 FAST := not (browser or postgres or redis or broker or model or sdk or server)
 
-.PHONY: messages check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents bench-metrics bench-tracing fuzz clean
+.PHONY: messages check run test lint docs install install-test migrate test-tools screenshots bench bench-instances bench-agents bench-metrics bench-tracing bench-review fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ bench-instances: install-test
 
 bench-agents: install-test
 	$(BIN)/python scripts/bench_agents.py
+
+# The review queue and the datasets at 100,000 feedback rows (issue 21's figures).
+bench-review: install-test
+	$(BIN)/python scripts/bench_review.py
 
 bench-metrics: install-test
 	$(BIN)/python scripts/bench_metrics.py
