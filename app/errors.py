@@ -12,7 +12,9 @@ class ConfigError(Exception):
 
 @dataclass
 class APIError(Exception):
-    """An error rendered as `{"detail", "code"[, "errors"]}` by the exception handlers."""
+    """An error rendered as `{"detail", "code"[, "errors"]}` by the exception handlers, plus
+    `extra`'s members when an error carries what the client needs to act on it (a review
+    conflict's current state)."""
 
     status_code: int
     code: str
@@ -23,6 +25,7 @@ class APIError(Exception):
     # what fills them (`detail` is the English text, as the JSON API says it).
     template: str | None = None
     params: dict[str, int | str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status_code} {self.code}: {self.detail}"

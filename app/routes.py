@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app import link_answers
-from app.api import datasets, feedback, link_tokens, transcripts
+from app.api import datasets, feedback, link_tokens, reviews, transcripts
 from app.api.health import health
 from app.api.me import me
 from app.api.openapi import openapi_json
@@ -51,6 +51,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/feedback", feedback.list_feedback, methods=["GET"]),
         Route("/feedback/summary", feedback.feedback_summary),
         Route("/feedback/export", feedback.export_feedback),
+        Route("/feedback/{feedback_id}/review", reviews.review_feedback, methods=["POST"]),
         Route("/datasets/sft.jsonl", datasets.sft_dataset),
         Route("/datasets/preferences.jsonl", datasets.preferences_dataset),
         Route("/feedback/tokens", link_tokens.create_link, methods=["POST"]),

@@ -28,6 +28,7 @@ from tests.publishing.test_dispatcher import FlakyReceiver
 from tests.support import eventually
 from tests.support import hostile_dialects as dialects
 from tests.support import hostile_doors as doors
+from tests.support import hostile_reviews as reviews
 from tests.support.databases import DATABASES, database_url
 from tests.support.dialects import OPERATOR, dialect_options
 from tests.support.harness import HarnessFactory
@@ -36,6 +37,7 @@ from tests.support.hostile_values import (
     clean_json,
     clean_text,
     same,
+    short_clean_text,
     short_text,
     sometimes_poisoned,
 )
@@ -68,7 +70,7 @@ Door = Callable[[Fuzz, st.DataObject], Awaitable[None]]
 GROUPS: dict[str, list[Door]] = {
     "widget": [doors.widget_message, doors.widget_feedback],
     "api": [doors.sam_feedback, doors.push_session, doors.push_task, doors.patch_task,
-            doors.task_event],
+            doors.task_event, reviews.review_feedback],
     "links": [doors.link_tokens, doors.link_ingest, doors.volt_ingest, dialects.volt_tokens],
     "dialects": [dialects.trodo_batch, dialects.trodo_run_feedback, dialects.trodo_track_agent,
                  dialects.agentsight_conversation, dialects.agentsight_message,
@@ -86,6 +88,13 @@ def harness_options(**extra: Any) -> dict[str, Any]:
         {"name": "grade", "type": "continuous", "min": 0, "max": 10},
         {"name": "note", "type": "freeform"},
     ]
+    options["review"] = {"labels": list(reviews.REVIEW_LABELS)}
+    reviewer = {
+        "name": reviews.REVIEWER_NAME,
+        "key": reviews.REVIEWER["X-API-Key"],
+        "scopes": ["feedback:review"],
+    }
+    options["auth"] = {**options["auth"], "api_keys": [*options["auth"]["api_keys"], reviewer]}
     return options
 
 
@@ -248,8 +257,31 @@ async def test_accepted_text_reads_back_in_the_transcript_and_the_broker_payload
         lambda: any(p["feedback"]["id"] == feedback_id for p in receiver.accepted),
         what="the webhook delivery",
     )
-    (sent,) = [p for p in receiver.accepted if p["feedback"]["id"] == feedback_id]
+    ours = [p for p in receiver.accepted if p["feedback"]["id"] == feedback_id]
+    (sent,) = [p for p in ours if p["event"] == "feedback.submitted"]
     assert sent["feedback"]["feedback_text"] == doors.stored_comment(comment)
     stim = sent["task_stim_data"]
     assert stim["invocation_details"]["initial_request_text"] == request_text
     assert same([payload], [step["payload"] for step in stim["invocation_flow"]])
+
+    # A reviewer's correction and note, as the review event carries them.
+    correction = data.draw(clean_text.filter(str.strip), label="correction")
+    note = data.draw(short_clean_text.filter(lambda t: t.strip() and len(t) <= 2000), "note")
+    url = f"/api/v1/feedback/{feedback_id}/review"
+    body = {"version": 0, "labels": list(reviews.REVIEW_LABELS[:2]), "correction": correction,
+            "note": note}  # fmt: skip
+    review = await fz.send("POST", url, body=body, headers=reviews.REVIEWER)
+    assert review.status_code == 200, review.text
+
+    def reviewed() -> list[dict[str, Any]]:
+        return [
+            p
+            for p in receiver.accepted
+            if p["feedback"]["id"] == feedback_id and p["event"] == "feedback.reviewed"
+        ]
+
+    await eventually(lambda: bool(reviewed()), what="the review's delivery")
+    (event,) = reviewed()
+    assert (event["review"]["correction"], event["review"]["note"]) == (correction, note)
+    assert event["feedback"]["correction"] == correction
+    assert event["review"]["labels"] == list(reviews.REVIEW_LABELS[:2])

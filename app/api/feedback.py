@@ -85,6 +85,8 @@ def readable_filter(
         model=query.model,
         prompt_version=query.prompt_version,
         reason=query.reason,
+        review_status=query.review_status,
+        review_label=query.review_label,
     )
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.datasets import dataset_paths
+from app.api.reviews import review_paths
 from app.api.schemas import (
     FeedbackIn,
     FeedbackLinkIn,
@@ -51,7 +52,6 @@ _FEEDBACK_ROW = {
     | {"created_time": {"type": "integer", "description": "Epoch milliseconds."}},
 }
 
-
 _LINK_ANSWER = {
     "type": "object",
     "properties": {
@@ -62,7 +62,6 @@ _LINK_ANSWER = {
         "feedback_source_type": {"enum": ["app", "model"]},
     },
 }
-
 
 _API_KEY = {
     "type": "http",
@@ -167,7 +166,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "Per key: count, thumbs up/down, mean and weighted mean score",
                 "parameters": [
-                    *_query(FeedbackQuery, "start_date", "end_date", "key", "query_user_id"),
+                    *[p for p in export_filters if p["name"] != "source"],
                     _param("source", schema={"enum": ["customer", "platform", "model", "all"]}),
                 ],
                 "responses": {
@@ -196,6 +195,7 @@ def _paths() -> dict[str, Any]:
             }
         },
         **dataset_paths(export_filters, _errors(400, 401, 403, 404, 422, 501)),
+        **review_paths(_errors(*body_errors, 401, 403, 404, 501)),
         "/api/v1/feedback/tokens": {
             "post": {
                 "summary": "Issue a single-use, expiring feedback link for one task",

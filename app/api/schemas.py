@@ -8,12 +8,15 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstrain
 
 from app.bounds import (
     COMMENT_MAX_CHARS,
+    CORRECTION_MAX_CHARS,
     DEFAULT_PAGE_SIZE,
     ID_MAX_CHARS,
     ID_PATTERN,
     MAX_PAGE,
     MAX_PAGE_SIZE,
     MAX_TRANSCRIPT_PAGE,
+    REVIEW_LABEL_MAX_CHARS,
+    REVIEW_NOTE_MAX_CHARS,
 )
 from app.config.feedback import MAX_REASONS, REASON_MAX_CHARS
 
@@ -53,6 +56,23 @@ class FeedbackLinkIn(_Body):
     expires_in_seconds: int | None = Field(None, ge=1)
 
 
+ReviewState = Literal["open", "reviewed", "dismissed"]
+Label = Annotated[str, StringConstraints(max_length=REVIEW_LABEL_MAX_CHARS)]
+
+
+class ReviewIn(_Body):
+    """A reviewer's action on one feedback: what is left out stays as it is."""
+
+    # The `review_version` the reviewer saw; stale, the answer is 409 with the current state.
+    version: int = Field(ge=0, strict=True)
+    status: ReviewState | None = None
+    # Replaces the labels; each from `review.labels` (another is 422 `unknown_label`).
+    labels: list[Label] | None = Field(None, max_length=64)
+    # Markdown. "" clears the correction (or the note).
+    correction: str | None = Field(None, max_length=CORRECTION_MAX_CHARS)
+    note: str | None = Field(None, max_length=REVIEW_NOTE_MAX_CHARS)
+
+
 class FeedbackQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -70,6 +90,8 @@ class FeedbackQuery(BaseModel):
     model: str | None = Field(None, max_length=255)
     prompt_version: str | None = Field(None, max_length=255)
     reason: str | None = Field(None, max_length=REASON_MAX_CHARS)
+    review_status: ReviewState | None = None
+    review_label: str | None = Field(None, max_length=REVIEW_LABEL_MAX_CHARS)
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     query_user_id: str | None = None

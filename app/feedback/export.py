@@ -33,7 +33,8 @@ COLUMNS = (
     "id", "created_at", "created_time", "rating", "score", "label", "comment", "reasons",
     "key", "source", "via", "user_id", "session_id", "task_id", "agent_id", "model",
     "prompt_version", "organisation", "prompt", "environment", "weight", "event_time",
-    "target_kind", "target_id", "metadata",
+    "target_kind", "target_id", "metadata", "review_status", "review_labels", "correction",
+    "review_note", "reviewed_by", "reviewed_time",
 )  # fmt: skip
 # A formula's first character (`=`, `+`, `-`, `@`, and their full-width forms U+FF1D, U+FF0B,
 # U+FF0D, U+FF20), behind whatever a spreadsheet skips first (whitespace, quotes); or a first
@@ -66,6 +67,7 @@ def csv_record(row: dict[str, Any]) -> list[Any]:
             timespec="milliseconds"
         ),
         "reasons": "; ".join(row["reasons"]),
+        "review_labels": "; ".join(row["review_labels"]),
         "target_kind": row["target"]["kind"],
         "target_id": row["target"]["id"],
         "metadata": json.dumps(row["metadata"], ensure_ascii=False) if row["metadata"] else "",

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, case, func, select, tuple_
 
-from app.db.models import FEEDBACK, FEEDBACK_REASONS
+from app.db.models import FEEDBACK, FEEDBACK_REASONS, FEEDBACK_REVIEW_LABELS
 from app.feedback.model import FeedbackView
 from app.identity import ReadScope
 
@@ -30,6 +30,8 @@ class FeedbackFilter:
     model: str | None = None
     prompt_version: str | None = None
     reason: str | None = None
+    review_status: str | None = None  # open, reviewed or dismissed
+    review_label: str | None = None  # one label a reviewer attached
 
     def clauses(self) -> list[ColumnElement[bool]]:
         c = FEEDBACK.c
@@ -54,6 +56,7 @@ class FeedbackFilter:
             (c.agent_id, self.agent_id),
             (c.model, self.model),
             (c.prompt_version, self.prompt_version),
+            (c.review_status, self.review_status),
         ):
             if wanted is not None:
                 clauses.append(column == wanted)
@@ -62,6 +65,11 @@ class FeedbackFilter:
                 FEEDBACK_REASONS.c.reason == self.reason
             )
             clauses.append(c.id.in_(chosen))
+        if self.review_label is not None:
+            labelled = select(FEEDBACK_REVIEW_LABELS.c.feedback_id).where(
+                FEEDBACK_REVIEW_LABELS.c.label == self.review_label
+            )
+            clauses.append(c.id.in_(labelled))
         return clauses
 
 

@@ -58,6 +58,8 @@ def error_body(error: APIError) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": error.detail, "code": error.code}
     if error.status_code == 422 or error.errors:
         body["errors"] = error.errors
+    for name, value in error.extra.items():  # adds members, never replaces the shape's own
+        body.setdefault(name, value)
     return body
 
 

@@ -62,7 +62,8 @@ async def test_pages_newest_first_with_total_and_links(harness: Harness) -> None
     assert set(first.json()[0]) - set(sam) == {
         "key", "score", "label", "weight", "source", "via", "target", "agent_id",
         "organisation", "prompt", "environment", "event_time", "metadata", "reasons", "model",
-        "prompt_version",
+        "prompt_version", "review_status", "review_labels", "correction", "review_note",
+        "review_version", "reviewed_by", "reviewed_time",
     }  # fmt: skip
 
 

@@ -63,7 +63,8 @@ PLAIN_CELLS = ["fine", "a=b", "x-1", "1-2", " hello", "'quoted'", '"quoted"', "(
 TEXT_COLUMNS = [
     "id", "rating", "label", "comment", "reasons", "key", "source", "via", "user_id",
     "session_id", "task_id", "agent_id", "model", "prompt_version", "organisation", "prompt",
-    "environment", "target_kind", "target_id",
+    "environment", "target_kind", "target_id", "review_status", "review_labels", "correction",
+    "review_note", "reviewed_by",
 ]  # fmt: skip
 BASE_ROW: dict[str, Any] = {
     "id": "f", "created_time": 0, "rating": "up", "score": -1.0, "label": "ok",
@@ -71,14 +72,16 @@ BASE_ROW: dict[str, Any] = {
     "user_id": "u", "session_id": "s", "task_id": "t", "agent_id": "a", "model": "m",
     "prompt_version": "v1", "organisation": "o", "prompt": "p", "environment": "e",
     "weight": 1.0, "event_time": -5, "target": {"kind": "task", "id": "t"}, "metadata": {},
+    "review_status": "reviewed", "review_labels": ["tone"], "correction": "Say so.",
+    "review_note": "n", "review_version": 1, "reviewed_by": "ops", "reviewed_time": 7,
 }  # fmt: skip
 
 
 def with_cell(column: str, text: str) -> dict[str, Any]:
     """BASE_ROW with `column`'s cell made to read `text` (in the row's own shape)."""
     row = {**BASE_ROW, "target": dict(BASE_ROW["target"])}
-    if column == "reasons":
-        row["reasons"] = [text]
+    if column in ("reasons", "review_labels"):
+        row[column] = [text]
     elif column.startswith("target_"):
         row["target"][column.removeprefix("target_")] = text
     else:
@@ -97,6 +100,7 @@ def written(row: dict[str, Any]) -> dict[str, str]:
 def test_every_text_cell_is_guarded_and_nothing_else_changes() -> None:
     baseline = written(BASE_ROW)
     assert (baseline["score"], baseline["event_time"], baseline["weight"]) == ("-1.0", "-5", "1.0")
+    assert baseline["reviewed_time"] == "7"
     for column in TEXT_COLUMNS:
         for text in FORMULA_CELLS:
             cells = written(with_cell(column, text))

@@ -193,8 +193,8 @@ def csv_cell_matches(column: str, cell: str, row: dict[str, Any]) -> bool:
         return bool(cell)
     if column in ("target_kind", "target_id"):
         value: Any = row["target"][column.removeprefix("target_")]
-    elif column == "reasons":
-        value = "; ".join(row["reasons"])
+    elif column in ("reasons", "review_labels"):
+        value = "; ".join(row[column])
     else:
         value = row[column]
     if column == "metadata":
