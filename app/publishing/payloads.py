@@ -1,4 +1,8 @@
-"""SAM's feedback event payloads in `none`, `summary` and `stim` detail, with size fallback."""
+"""SAM's feedback event payloads in `none`, `summary` and `stim` detail, with size fallback.
+
+Every payload names its `event`: `feedback.submitted` (a feedback stored or changed) or
+`feedback.reviewed` (a reviewer acted on it; its `review` part is the action). SAM's fields
+are as SAM sends them; what we add comes after them."""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import json
 import logging
 from typing import Any
 
-from app.feedback.model import FeedbackView
+from app.feedback.model import FeedbackView, ReviewEntry
 from app.transcripts.model import TaskView
 
 log = logging.getLogger(__name__)
 STIM_LOG_VERSION = "2.0"
+SUBMITTED = "feedback.submitted"
+REVIEWED = "feedback.reviewed"
 
 
 def feedback_part(feedback: FeedbackView) -> dict[str, Any]:
@@ -31,6 +37,9 @@ def feedback_part(feedback: FeedbackView) -> dict[str, Any]:
         "via": feedback.via,
         "target_kind": feedback.target_kind,
         "reasons": list(feedback.reasons),
+        "review_status": feedback.review_status,
+        "review_labels": list(feedback.review_labels),
+        "correction": feedback.correction,
     }
 
 
@@ -85,9 +94,17 @@ def build_payload(
     feedback: FeedbackView,
     task: TaskView | None,
     events: list[dict[str, Any]],
+    review: ReviewEntry | None = None,
 ) -> str:
-    """The event's JSON text. A missing task sends the feedback part alone, never fails."""
-    payload: dict[str, Any] = {"event_id": event_id, "feedback": feedback_part(feedback)}
+    """The event's JSON text: `feedback.reviewed` with `review`, else `feedback.submitted`.
+    A missing task sends the feedback part (and the review) alone, never fails."""
+    payload: dict[str, Any] = {
+        "event_id": event_id,
+        "event": SUBMITTED if review is None else REVIEWED,
+        "feedback": feedback_part(feedback),
+    }
+    if review is not None:
+        payload["review"] = review.to_json()
     if task is None or mode == "none":
         return encode(payload)
     if mode == "summary":

@@ -13,7 +13,7 @@ from app.config.observability import PhoenixSettings
 from app.config.publishing import FeedbackPublishingSettings
 from app.db.engine import Database
 from app.db.writer import Writer
-from app.feedback.events import FeedbackSubmitted
+from app.feedback.events import FeedbackReviewed, FeedbackSubmitted
 from app.metrics import Metrics
 from app.publishing import outbox
 from app.publishing.dispatcher import Dispatcher
@@ -77,6 +77,7 @@ def start_publishing(
     )
     if settings.enabled or annotating:
         wake = dispatcher.wake
-        bus.subscribe(lambda event: wake() if isinstance(event, FeedbackSubmitted) else None)
+        staged = FeedbackSubmitted | FeedbackReviewed
+        bus.subscribe(lambda event: wake() if isinstance(event, staged) else None)
     dispatcher.start()
     return Publishing(dispatcher, http)

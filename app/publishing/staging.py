@@ -1,6 +1,6 @@
-"""The transactional outbox's writing side: each stored feedback becomes one outbox row per
-destination, written inside the unit of work that stored it, so an event exists exactly when
-its feedback does."""
+"""The transactional outbox's writing side: each stored feedback, and each review action on
+one, becomes one outbox row per destination, written inside the unit of work that stored it,
+so an event exists exactly when its change does."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 from app.bus import DomainEvent
 from app.config.publishing import FeedbackPublishingSettings
 from app.db.writer import Stager, Transaction
-from app.feedback.events import FeedbackSubmitted
+from app.feedback.events import FeedbackReviewed, FeedbackSubmitted
 from app.publishing import outbox
 from app.publishing.payloads import build_payload
 from app.transcripts.store import list_task_events
@@ -17,9 +17,10 @@ from app.transcripts.store import list_task_events
 
 def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str]) -> Stager:
     def stage(tx: Transaction, event: DomainEvent) -> None:
-        if not isinstance(event, FeedbackSubmitted):
+        if not isinstance(event, FeedbackSubmitted | FeedbackReviewed):
             return
         feedback, task = event.feedback, event.task
+        review = event.entry if isinstance(event, FeedbackReviewed) else None
         events = []
         if task is not None and settings.include_task_info == "stim":
             events = list_task_events(tx.conn, task_id=task.id)
@@ -31,6 +32,7 @@ def outbox_stager(settings: FeedbackPublishingSettings, destinations: list[str])
             feedback=feedback,
             task=task,
             events=events,
+            review=review,
         )
         outbox.enqueue(
             tx.conn,

@@ -99,6 +99,9 @@ def expected_feedback(payload: dict[str, Any], feedback_id: str) -> dict[str, An
         "via": "api",
         "target_kind": "task",
         "reasons": [],
+        "review_status": "open",
+        "review_labels": [],
+        "correction": None,
     }
 
 
@@ -123,6 +126,7 @@ async def test_mode_none_payload(make_harness: HarnessFactory, broker: Broker) -
     payload, feedback_id = await one_event(harness, broker)
     assert payload == {
         "event_id": payload["event_id"],
+        "event": "feedback.submitted",
         "feedback": expected_feedback(payload, feedback_id),
     }
 
@@ -132,6 +136,7 @@ async def test_mode_summary_payload(make_harness: HarnessFactory, broker: Broker
     payload, feedback_id = await one_event(harness, broker)
     assert payload == {
         "event_id": payload["event_id"],
+        "event": "feedback.submitted",
         "feedback": expected_feedback(payload, feedback_id),
         "task_summary": expected_summary(payload),
     }
@@ -145,6 +150,7 @@ async def test_mode_stim_payload(make_harness: HarnessFactory, broker: Broker) -
     flow = stim["invocation_flow"]
     assert payload == {
         "event_id": payload["event_id"],
+        "event": "feedback.submitted",
         "feedback": expected_feedback(payload, feedback_id),
         "task_stim_data": {
             "invocation_details": {

@@ -35,13 +35,20 @@ def test_a_missing_task_sends_the_feedback_part_alone(mode: str) -> None:
     )
     assert payload == {
         "event_id": "e1",
+        "event": "feedback.submitted",
         "feedback": {
             "id": "f1", "task_id": "gone", "session_id": "s", "feedback_type": "down",
             "feedback_text": "meh", "user_id": "u", "created_time": 5, "key": "thumbs",
             "score": 0.0, "label": None, "weight": 1, "source": "customer", "via": "widget",
-            "target_kind": "task", "reasons": [],
+            "target_kind": "task", "reasons": [], "review_status": "open",
+            "review_labels": [], "correction": None,
         },
     }  # fmt: skip
+    # SAM's fields first, as SAM sends them; ours after.
+    assert list(payload["feedback"])[:7] == [
+        "id", "task_id", "session_id", "feedback_type", "feedback_text", "user_id",
+        "created_time",
+    ]  # fmt: skip
 
 
 def test_backoff_grows_with_jitter_up_to_the_cap() -> None:
