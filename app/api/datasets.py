@@ -26,12 +26,14 @@ async def _dataset(request: Request, kind: str) -> Response:
 
 
 async def sft_dataset(request: Request) -> Response:
-    """Replies rated up, each with its conversation: OpenAI's chat fine-tuning format."""
+    """Corrected answers and replies rated up, each with its conversation: OpenAI's chat
+    fine-tuning format."""
     return await _dataset(request, "sft")
 
 
 async def preferences_dataset(request: Request) -> Response:
-    """A retried message's two answers, one rated up and one down: TRL's DPO shape."""
+    """A corrected answer against the reply rated down, and a retried message's two answers,
+    one rated up and one down: TRL's DPO shape."""
     return await _dataset(request, "preferences")
 
 
@@ -40,15 +42,23 @@ def dataset_paths(filters: list[dict[str, Any]], errors: dict[str, Any]) -> dict
     lines = {
         "sft": "One `{id, source_feedback_ids, messages}` object per line (OpenAI chat "
         "fine-tuning format): the system prompt when the agent has one, the chat's earlier "
-        "completed turns (an answer a Retry replaced left out), the user's message, and a "
-        "reply rated up as the final assistant message.",
+        "completed turns (an answer a Retry replaced left out), the user's message, and as the "
+        "final assistant message either a reviewer's corrected answer (whatever the rating; "
+        "it replaces the reply) or a reply rated up whose review did not dismiss it. A reply "
+        "rated down without a correction never appears. The id is the feedback's: a "
+        "correction keeps the id of the example it replaces.",
         "preferences": "One `{id, source_feedback_ids, prompt, chosen, rejected}` object per "
-        "line (TRL's conversational preference shape): a message answered twice through Retry, "
-        "one answer rated up (chosen) and the other down (rejected).",
+        "line (TRL's conversational preference shape): a reviewer's corrected answer (chosen) "
+        "against the reply rated down that it corrects (rejected), one source feedback; and a "
+        "message answered twice through Retry, one answer rated up (chosen) and the other "
+        "down (rejected), both source feedbacks, older first, neither rating dismissed by a "
+        "reviewer.",
     }
     summaries = {
-        "sft": "Supervised fine-tuning examples from replies rated up, streamed as JSON Lines",
-        "preferences": "Preference pairs from retried replies, streamed as JSON Lines",
+        "sft": "Supervised fine-tuning examples from corrected answers and replies rated up, "
+        "streamed as JSON Lines",
+        "preferences": "Preference pairs from corrected answers and retried replies, "
+        "streamed as JSON Lines",
     }
     return {
         f"/api/v1/datasets/{kind}.jsonl": {

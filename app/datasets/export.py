@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection
@@ -23,9 +24,11 @@ KINDS = ("sft", "preferences")
 Page = tuple[list[store.RatedReply], dict[str, list[store.ChatTurn]]]
 Reader = Callable[[Callable[[Connection], Page]], Awaitable[Page]]
 Rows = Callable[..., list[store.RatedReply]]
+Lines = Callable[[store.RatedReply, list[store.ChatTurn], str | None], list[dict[str, Any]]]
 
-_ROWS: dict[str, Rows] = {"sft": store.liked_replies, "preferences": store.retry_pairs}
-_LINE = {"sft": lines.sft_line, "preferences": lines.preference_line}
+
+_ROWS: dict[str, Rows] = {"sft": store.examples, "preferences": store.preference_rows}
+_LINES: dict[str, Lines] = {"sft": lines.sft_lines, "preferences": lines.preference_lines}
 
 
 def system_prompt_of(agent: object) -> str | None:
@@ -44,14 +47,16 @@ def _read_page(
 async def encode(
     read: Reader, kind: str, where: FeedbackFilter, system_prompt: str | None
 ) -> AsyncIterator[bytes]:
-    make_line = _LINE[kind]
+    make_lines = _LINES[kind]
     after: store.Cursor | None = None
     while True:
         replies, chats = await read(partial(_read_page, kind=kind, where=where, after=after))
         made = (
-            make_line(reply, chats.get(reply.session_id, []), system_prompt) for reply in replies
+            line
+            for reply in replies
+            for line in make_lines(reply, chats.get(reply.session_id, []), system_prompt)
         )
-        chunk = b"".join(orjson.dumps(line) + b"\n" for line in made if line is not None)
+        chunk = b"".join(orjson.dumps(line) + b"\n" for line in made)
         if chunk:
             yield chunk
         if len(replies) < PAGE_ROWS:

@@ -1,6 +1,8 @@
 """A dataset line from a rated reply and its chat: the conversation before the reply's message
 (completed turns only, an answer a Retry replaced left out), then the message, then the
-answer(s). Pure functions of what the store read, so the same rows give the same lines."""
+answer(s). A reviewer's corrected answer is an answer too: the final message of its example,
+the chosen answer against the reply rated down it corrects. Pure functions of what the store
+read, so the same rows give the same lines."""
 
 from __future__ import annotations
 
@@ -59,12 +61,21 @@ def _answer(turns: list[ChatTurn], task_id: str) -> Message | None:
     return None
 
 
+def _correction(reply: RatedReply) -> Message | None:
+    text = reply.correction
+    return {"role": "assistant", "content": text} if text and text.strip() else None
+
+
 def sft_line(
     reply: RatedReply, turns: list[ChatTurn], system_prompt: str | None
 ) -> dict[str, Any] | None:
-    """`{"messages": [...]}` ending with the reply rated up; None if any part is empty."""
+    """`{"messages": [...]}` ending with the reviewer's corrected answer when there is one,
+    else with the reply rated up (if no reviewer dismissed it); None if any part is empty.
+    The id is the feedback's either way: a correction replaces the example it corrects."""
     messages = prompt(turns, reply.task_id, system_prompt)
-    answer = _answer(turns, reply.task_id)
+    answer = _correction(reply)
+    if answer is None and reply.rating == "up" and reply.review_status != "dismissed":
+        answer = _answer(turns, reply.task_id)
     if messages is None or answer is None:
         return None
     sources = [reply.feedback_id]
@@ -75,7 +86,23 @@ def sft_line(
     }
 
 
-def preference_line(
+def sft_lines(
+    reply: RatedReply, turns: list[ChatTurn], system_prompt: str | None
+) -> list[dict[str, Any]]:
+    """The example one feedback makes, if any."""
+    line = sft_line(reply, turns, system_prompt)
+    return [] if line is None else [line]
+
+
+def preference_lines(
+    reply: RatedReply, turns: list[ChatTurn], system_prompt: str | None
+) -> list[dict[str, Any]]:
+    """The pairs one feedback makes: its retry pair, then its correction's pair."""
+    made = (retry_line(reply, turns, system_prompt), correction_line(reply, turns, system_prompt))
+    return [line for line in made if line is not None]
+
+
+def retry_line(
     reply: RatedReply, turns: list[ChatTurn], system_prompt: str | None
 ) -> dict[str, Any] | None:
     """`{"prompt", "chosen", "rejected"}` from a retry and the turn it retried."""
@@ -93,6 +120,27 @@ def preference_line(
     sources = [reply.other_feedback_id, reply.feedback_id]
     return {
         "id": line_id("preference", sources),
+        "source_feedback_ids": sources,
+        "prompt": messages,
+        "chosen": [chosen],
+        "rejected": [rejected],
+    }
+
+
+def correction_line(
+    reply: RatedReply, turns: list[ChatTurn], system_prompt: str | None
+) -> dict[str, Any] | None:
+    """`{"prompt", "chosen", "rejected"}`: the corrected answer against the reply rated down
+    it corrects."""
+    if reply.rating != "down":
+        return None
+    messages = prompt(turns, reply.task_id, system_prompt)
+    chosen, rejected = _correction(reply), _answer(turns, reply.task_id)
+    if messages is None or chosen is None or rejected is None:
+        return None
+    sources = [reply.feedback_id]
+    return {
+        "id": line_id("correction", sources),
         "source_feedback_ids": sources,
         "prompt": messages,
         "chosen": [chosen],

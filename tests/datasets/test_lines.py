@@ -4,7 +4,7 @@ it retries), and no line with an empty message."""
 
 from __future__ import annotations
 
-from app.datasets.lines import line_id, preference_line, sft_line
+from app.datasets.lines import correction_line, line_id, preference_lines, retry_line, sft_line
 from app.datasets.store import ChatTurn, RatedReply
 from tests.support.datasets import PreferenceLine, SupervisedLine
 
@@ -82,7 +82,7 @@ def test_a_pair_chooses_the_liked_answer_whichever_came_first() -> None:
     turns = [turn(1), turn(2), turn(3, retry_of=2, asks=2)]
     for rating, chosen, rejected in (("up", "a3", "a2"), ("down", "a2", "a3")):
         reply = RatedReply("f3", 3, rating, "t3", "s", "f2", "t2")
-        line = preference_line(reply, turns, None)
+        line = retry_line(reply, turns, None)
         assert line is not None
         checked = PreferenceLine.model_validate(line)
         assert [(m.role, m.content) for m in checked.prompt] == [
@@ -91,3 +91,57 @@ def test_a_pair_chooses_the_liked_answer_whichever_came_first() -> None:
         assert (checked.chosen[0].content, checked.rejected[0].content) == (chosen, rejected)
         assert checked.source_feedback_ids == ["f2", "f3"]
         assert checked.id == line_id("preference", ["f2", "f3"]) != line_id("sft", ["f2", "f3"])
+
+
+def rated(n: int, rating: str | None, correction: str | None, status: str = "open") -> RatedReply:
+    return RatedReply(f"f{n}", n, rating, f"t{n}", "s", correction=correction, review_status=status)
+
+
+def test_a_correction_is_the_final_answer_whatever_the_rating() -> None:
+    turns = [turn(1), turn(2, "failed", answer="")]
+    for rating in ("up", "down", None):
+        assert pairs(sft_line(rated(1, rating, "Fixed."), turns, None)) == [
+            ("user", "q1"), ("assistant", "Fixed."),
+        ]  # fmt: skip
+    # A failed reply has no answer of its own to give, but its correction does.
+    assert pairs(sft_line(rated(2, "down", "Fixed."), turns, None))[-1] == ("assistant", "Fixed.")
+    # Blank, it is no correction: the reply rated up stands, one rated down makes nothing.
+    assert pairs(sft_line(rated(1, "up", " \n"), turns, None))[-1] == ("assistant", "a1")
+    assert sft_line(rated(1, "down", " \n"), turns, None) is None
+    # A dismissed rating up is no example; a dismissed one with a correction still is.
+    assert sft_line(rated(1, "up", None, "dismissed"), turns, None) is None
+    assert sft_line(rated(1, "up", "Fixed.", "dismissed"), turns, None) is not None
+    # The example keeps the feedback's id when a correction replaces its answer.
+    assert {
+        line["id"]
+        for line in (sft_line(rated(1, "up", x), turns, None) for x in (None, "F."))
+        if line is not None
+    } == {line_id("sft", ["f1"])}
+
+
+def test_a_correction_pairs_with_the_reply_rated_down_it_corrects() -> None:
+    turns = [turn(1), turn(2), turn(3, "failed", answer="")]
+    line = correction_line(rated(2, "down", "Fixed."), turns, "Be brief.")
+    checked = PreferenceLine.model_validate(line)
+    assert [(m.role, m.content) for m in checked.prompt] == [
+        ("system", "Be brief."), ("user", "q1"), ("assistant", "a1"), ("user", "q2"),
+    ]  # fmt: skip
+    assert (checked.chosen[0].content, checked.rejected[0].content) == ("Fixed.", "a2")
+    assert checked.source_feedback_ids == ["f2"] and checked.id == line_id("correction", ["f2"])
+    assert correction_line(rated(2, "up", "Fixed."), turns, None) is None  # nothing rejected
+    assert correction_line(rated(2, "down", None), turns, None) is None
+    assert correction_line(rated(3, "down", "Fixed."), turns, None) is None  # no reply to reject
+
+
+def test_one_feedback_can_make_a_retry_pair_and_a_correction_pair() -> None:
+    turns = [turn(1), turn(2, retry_of=1, asks=1)]
+    reply = RatedReply("f2", 2, "down", "t2", "s", "f1", "t1", correction="Fixed.")
+    made = preference_lines(reply, turns, None)
+    assert [(line["source_feedback_ids"], line["chosen"], line["rejected"]) for line in made] == [
+        (["f1", "f2"], [{"role": "assistant", "content": "a1"}],
+         [{"role": "assistant", "content": "a2"}]),
+        (["f2"], [{"role": "assistant", "content": "Fixed."}],
+         [{"role": "assistant", "content": "a2"}]),
+    ]  # fmt: skip
+    for line in made:
+        PreferenceLine.model_validate(line)

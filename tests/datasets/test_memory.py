@@ -1,5 +1,6 @@
-"""Both datasets from 100,000 feedback rows (50,000 retried messages, each answer rated)
-streamed by a real server: its memory stays flat, and the throughput is printed."""
+"""Both datasets from 100,000 feedback rows (50,000 retried messages, each answer rated, one
+answer rated down in ten corrected by a reviewer) streamed by a real server: its memory stays
+flat, and the throughput is printed."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from tests.support.console import OPERATOR_KEY
 from tests.support.seeding import seed_retry_pairs
 
 PAIRS = 50_000
+CORRECTED_EVERY = 10
 
 
 @pytest.fixture(scope="module")
 def big_database(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
     database = tmp_path_factory.mktemp("datasets") / "big.db"
     database.write_bytes(migrated_template.read_bytes())
-    seed_retry_pairs(database, PAIRS)
+    seed_retry_pairs(database, PAIRS, corrected_every=CORRECTED_EVERY)
     return database
 
 
@@ -60,6 +62,8 @@ def test_100000_rows_make_a_dataset_in_flat_memory(
         f"({lines / seconds:,.0f} lines/s); RSS before {before / 2**20:.1f} MiB, "
         f"peak {peak / 2**20:.1f} MiB (+{grown:.1f})"
     )
-    assert lines == PAIRS  # one example per liked retry, one pair per retried message
+    # One example per liked retry and per correction; one pair per retried message and per
+    # correction.
+    assert lines == PAIRS + PAIRS // CORRECTED_EVERY
     # The file is tens of MiB; a page of 1,000 rows and its chats is what is held.
     assert grown < 25, f"memory grew by {grown:.1f} MiB"

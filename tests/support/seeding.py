@@ -73,10 +73,14 @@ def seed_feedback(path: Path, count: int, *, days: int = 30, seed: int = 7) -> N
         conn.execute("ANALYZE")
 
 
-def seed_retry_pairs(path: Path, pairs: int, *, days: int = 30, seed: int = 11) -> None:
+def seed_retry_pairs(
+    path: Path, pairs: int, *, days: int = 30, seed: int = 11, corrected_every: int = 0
+) -> None:
     """`pairs` chats of one message answered twice (the second a Retry of the first), the
     first answer rated down and the retry up: twice `pairs` feedback rows, each pair a line of
-    both datasets' worth (the liked retry is an example, the two answers a preference)."""
+    both datasets' worth (the liked retry is an example, the two answers a preference). With
+    `corrected_every`, every so many answers rated down carry a reviewer's correction: one
+    more line of each dataset apiece."""
     rng = random.Random(seed)
     end = now_ms()
     sessions, tasks, feedback = [], [], []
@@ -91,10 +95,12 @@ def seed_retry_pairs(path: Path, pairs: int, *, days: int = 30, seed: int = 11) 
                  f"Answer {n}.{k} " + "text " * 40, "gpt-4o-mini", "v1", at - 500, at, "{}",
                  retry_of, "echo")
             )  # fmt: skip
+            corrected = rating == "down" and corrected_every and n % corrected_every == 0
+            correction = f"Corrected answer {n} " + "text " * 40 if corrected else None
             feedback.append(
                 (str(uuid.uuid4()), task_id, session_id, "task", task_id, user, "support",
                  "thumbs", 1, rating, None, 1.0, "customer", "widget", "{}", at, "gpt-4o-mini",
-                 "v1", "[]")
+                 "v1", "[]", "reviewed" if corrected else "open", correction)
             )  # fmt: skip
     with closing(sqlite3.connect(path)) as conn, conn:
         conn.executemany(
@@ -111,8 +117,8 @@ def seed_retry_pairs(path: Path, pairs: int, *, days: int = 30, seed: int = 11) 
         conn.executemany(
             "INSERT INTO feedback (id, task_id, session_id, target_kind, target_id, user_id, "
             "agent_id, key, exclusive, rating, comment, weight, source, via, metadata, "
-            "created_time, model, prompt_version, reasons) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_time, model, prompt_version, reasons, review_status, correction) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             feedback,
         )
         conn.execute("ANALYZE")
