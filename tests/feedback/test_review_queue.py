@@ -11,7 +11,7 @@ from app.errors import APIError
 from app.feedback.events import FeedbackReviewed
 from app.feedback.model import FeedbackView
 from app.feedback.review import ReviewChange, ReviewConflict, review
-from app.feedback.review_queue import QueueFilter, neighbours, queue_page, status_counts
+from app.feedback.store.queue import QueueFilter, neighbours, queue_page, status_counts
 from app.feedback.store.reviews import review_history
 from tests.support.console import console_app, rate
 from tests.support.harness import Harness, HarnessFactory

@@ -1,4 +1,4 @@
-"""The review queue's read side (SQL): which feedback needs a look (`config.review`), a page of
+"""The review queue's reads (SQL): which feedback needs a look (`config.review`), a page of
 it in arrival order, counts per status, and an item's neighbours for next/previous.
 
 Membership is a rule over the row (its source, rating and comment), judged when read: a change
