@@ -28,6 +28,7 @@ from app.api.scrape import MetricsEndpoint
 from app.compat.routes import compat_mount
 from app.config import AppConfig
 from app.console import pages as console
+from app.console import triage
 from app.console.session import RequireOperator, stream_holder
 from app.resources import static_dir
 from app.web.assets import StaticCaching
@@ -141,6 +142,10 @@ def console_routes() -> list[BaseRoute]:
                 Route("/export", console.export_view),
                 Route("/datasets/{kind}.jsonl", console.dataset_view),
                 Route("/chats/{session_id}", console.chat),
+                Route("/review", triage.show_queue),
+                Route("/review/live", triage.live),
+                Route("/review/preview", triage.preview, methods=["POST"]),
+                Route("/review/{feedback_id}", triage.act, methods=["POST"]),
             ],
             middleware=signed_in,
         ),

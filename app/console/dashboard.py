@@ -14,7 +14,9 @@ from typing import Any
 from babel.dates import format_skeleton, format_time
 from sqlalchemy import Connection
 
+from app.config.review import ReviewSettings
 from app.console.query import DAY_MS, ConsoleQuery, cursor_text, parse_cursor
+from app.console.queue import from_dashboard
 from app.db.engine import Database
 from app.feedback.listing import export_page
 from app.feedback.store import analytics
@@ -56,11 +58,15 @@ class Bucket:
         return f"{day} {format_time(moment, 'HH:00', tzinfo=UTC, locale=locale)}"
 
 
+REVIEW_STATUS_NAMES = {"open": N_("Open"), "reviewed": N_("Reviewed"), "dismissed": N_("Dismissed")}
+
+
 @dataclass(frozen=True)
 class Row:
     value: str | None  # None: the rows that have no value for it
     totals: Totals
-    url: str | None  # the dashboard filtered by this value
+    url: str | None  # the dashboard filtered by this value (a review row: the queue)
+    shown: str | None = None  # a message to show instead of the value (a review status)
 
 
 @dataclass(frozen=True)
@@ -98,13 +104,16 @@ class Dashboard:
     trend: list[Bucket]
     breakdowns: list[Breakdown]
     feed: Feed
+    # The review queue's part of the view: by review status and by label. Not filters of the
+    # dashboard; their rows open the queue, filtered alike.
+    reviews: list[Breakdown]
 
 
 def _pct(now: int, before: int) -> float | None:
     return (now - before) / before * 100 if before else None
 
 
-async def build(db: Database, query: ConsoleQuery) -> Dashboard:
+async def build(db: Database, query: ConsoleQuery, review: ReviewSettings) -> Dashboard:
     where = query.listing_filter()
 
     def current(conn: Connection) -> tuple[Counter[Combination], int]:
@@ -113,11 +122,13 @@ async def build(db: Database, query: ConsoleQuery) -> Dashboard:
         )
         return found, analytics.comments(conn, where)
 
-    (found, comments), previous, reasons, feed = await asyncio.gather(
+    (found, comments), previous, reasons, feed, statuses, labels = await asyncio.gather(
         db.read(current),
         db.read(lambda conn: analytics.totals(conn, query.previous().listing_filter())),
         db.read(lambda conn: analytics.reasons(conn, where)),
         read_feed(db, query),
+        db.read(lambda conn: analytics.review_statuses(conn, where, review)),
+        db.read(lambda conn: analytics.review_labels(conn, where)),
     )
     now = _sum(found.items(), comments)
     return Dashboard(
@@ -126,6 +137,10 @@ async def build(db: Database, query: ConsoleQuery) -> Dashboard:
         trend=_trend(found, query),
         breakdowns=[*_breakdowns(found, query), _reason_breakdown(reasons, query)],
         feed=feed,
+        reviews=[
+            _review_breakdown("review_status", N_("Review status"), statuses, query),
+            _review_breakdown("review_label", N_("Review label"), labels, query),
+        ],
     )
 
 
@@ -208,3 +223,24 @@ def _reason_breakdown(found: Counter[tuple[str, str]], query: ConsoleQuery) -> B
     ]  # fmt: skip
     rows.sort(key=lambda row: (-row.totals.count, row.value or ""))
     return Breakdown("reason", N_("Reason"), rows[:BREAKDOWN_ROWS])
+
+
+def _review_breakdown(
+    name: str, title: str, found: Counter[tuple[str, str | None]], query: ConsoleQuery
+) -> Breakdown:
+    up: Counter[str] = Counter()
+    down: Counter[str] = Counter()
+    count: Counter[str] = Counter()
+    for (value, rating), n in found.items():
+        count[value] += n
+        up[value] += n if rating == "up" else 0
+        down[value] += n if rating == "down" else 0
+    key = "status" if name == "review_status" else "label"
+    shown = REVIEW_STATUS_NAMES if key == "status" else {}
+    rows = [
+        Row(value, Totals(count[value], up[value], down[value], 0),
+            from_dashboard(query, **{key: value}), shown.get(value))
+        for value in count
+    ]  # fmt: skip
+    rows.sort(key=lambda row: (-row.totals.count, row.value or ""))
+    return Breakdown(name, title, rows[:BREAKDOWN_ROWS])

@@ -94,7 +94,8 @@ async def show_dashboard(request: Request) -> Response:
         # the one that names only what this view chose.
         target = f"/admin?{urlencode(canonical)}" if canonical else "/admin"
         return RedirectResponse(target, status_code=303)
-    board = await dashboard.build(services(request).db, query)
+    svc = services(request)
+    board = await dashboard.build(svc.db, query, svc.config.review)
     return _page(
         request,
         "console/dashboard.html",

@@ -34,6 +34,7 @@ from app.web.state import Services, services
 COOKIE = "fw_console"
 COOKIE_PATH = "/admin"
 OPERATOR_SCOPE = "feedback:read:all"
+REVIEW_SCOPE = "feedback:review"  # acting in the review queue; looking needs OPERATOR_SCOPE
 _SALT = "feedback-widget console session"
 OPERATOR_KEY = "feedback_widget.operator"
 UNKNOWN_KEY = N_("Unknown API key")
@@ -47,10 +48,16 @@ SESSION_ID_BYTES = 32
 
 @dataclass(frozen=True)
 class Operator:
-    """Who is signed in to the console: their API key's name."""
+    """Who is signed in to the console: their API key's name, and what the key may do."""
 
     key_name: str
     expires_at: float | None = None  # Unix seconds: when the session ends (its stream with it)
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def can_review(self) -> bool:
+        """Whether the key may act in the review queue (any operator may look at it)."""
+        return REVIEW_SCOPE in self.scopes
 
 
 def _fingerprint(secret: str, key: str) -> str:
@@ -155,7 +162,9 @@ async def operator_of(conn: HTTPConnection) -> Operator | None:
             and hmac.compare_digest(_fingerprint(secret, key.key), stored.key_fingerprint)
         ):
             # The session row decides when it ends (and the operators' stream with it).
-            return Operator(key.name, expires_at=stored.expires_time / 1000)
+            return Operator(
+                key.name, expires_at=stored.expires_time / 1000, scopes=tuple(key.scopes)
+            )
     return None
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from app.db.models import FEEDBACK, FEEDBACK_REASONS
+from app.config.review import ReviewSettings
+from app.db.models import FEEDBACK, FEEDBACK_REASONS, FEEDBACK_REVIEW_LABELS
 from app.feedback.listing import FeedbackFilter
+from app.feedback.store.queue import entry_clauses
 
 # bucket, rating, agent, model, prompt version, key
 Combination = tuple[int, str | None, str | None, str | None, str | None, str]
@@ -105,3 +107,29 @@ def reasons(conn: Connection, where: FeedbackFilter) -> Counter[tuple[str, str]]
         )
     rows = conn.execute(query.group_by(r.reason, r.rating))
     return Counter({(reason, rating): int(count) for reason, rating, count in rows})
+
+
+def review_statuses(
+    conn: Connection, where: FeedbackFilter, settings: ReviewSettings
+) -> Counter[tuple[str, str | None]]:
+    """How many of the period's feedback that entered the review queue hold each (review
+    status, rating)."""
+    c = FEEDBACK.c
+    query = (
+        select(c.review_status, c.rating, func.count())
+        .where(*where.clauses(), *entry_clauses(settings))
+        .group_by(c.review_status, c.rating)
+    )
+    return Counter({(status, rating): int(n) for status, rating, n in conn.execute(query)})
+
+
+def review_labels(conn: Connection, where: FeedbackFilter) -> Counter[tuple[str, str | None]]:
+    """How often reviewers attached each label to the period's feedback, by rating."""
+    labels = FEEDBACK_REVIEW_LABELS.c
+    query = (
+        select(labels.label, FEEDBACK.c.rating, func.count())
+        .select_from(FEEDBACK_REVIEW_LABELS.join(FEEDBACK, FEEDBACK.c.id == labels.feedback_id))
+        .where(*where.clauses())
+        .group_by(labels.label, FEEDBACK.c.rating)
+    )
+    return Counter({(label, rating): int(n) for label, rating, n in conn.execute(query)})
