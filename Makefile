@@ -88,7 +88,7 @@ bench-tracing: install-test test-tools
 	$(BIN)/python scripts/bench_tracing.py
 
 screenshots: install test-tools
-	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py tests/browser/test_languages.py tests/browser/test_phoenix.py -k "screenshot or phoenix"
+	FEEDBACK_WIDGET_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser/test_screenshots.py tests/browser/test_console.py tests/browser/test_languages.py tests/browser/test_phoenix.py tests/browser/test_review_queue.py -k "screenshot or phoenix"
 
 clean:
 	rm -rf $(VENV) *.egg-info webui-gateway.db*
