@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from app.feedback.events import FeedbackReviewed
+from tests.support import reviewing
 from tests.support.console import console_app, rate, sign_in
 from tests.support.harness import Harness, HarnessFactory
 
@@ -370,6 +371,30 @@ async def test_end_users_and_signed_out_visitors_reach_none_of_it(
         f"/admin/review/{item['id']}", data={"action": "reviewed", "version": "0"}, headers=evil
     )
     assert forged.status_code == 403
+    assert not [e for e in harness.events if isinstance(e, FeedbackReviewed)]
+
+
+async def test_an_end_users_signed_token_opens_nothing(make_harness: HarnessFactory) -> None:
+    """In token mode, the user who gave the feedback holds a valid token, for any chat or for
+    that chat alone: the console's pages send it to the sign-in form, and its posts, the
+    preview and the live part (an htmx request) answer 401, whichever header carries it."""
+    harness = await reviewing.review_app(make_harness)
+    given = await reviewing.rated(harness, "down", user="ann")
+    form = {"action": "reviewed", "version": "0", "correction": "Mine"}
+    for token in (
+        reviewing.bearer("ann"),
+        reviewing.bearer("ann", sid=given["session_id"]),
+    ):
+        for headers in (token, {"X-API-Key": token["Authorization"].split()[1]}):
+            page = await harness.client.get("/admin/review", headers=headers)
+            assert page.status_code == 303
+            assert page.headers["location"].startswith("/admin/login")
+            htmx = {**headers, "HX-Request": "true"}
+            live = await harness.client.get("/admin/review/live", headers=htmx)
+            assert live.status_code == 401
+            for path in (f"/admin/review/{given['id']}", "/admin/review/preview"):
+                posted = await harness.client.post(path, data=form, headers=headers)
+                assert posted.status_code == 401, path
     assert not [e for e in harness.events if isinstance(e, FeedbackReviewed)]
 
 
