@@ -5,14 +5,17 @@ history, and the event published only after commit."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.config.review import ReviewSettings
+from app.db.models import FEEDBACK_REVIEW_LABELS, FEEDBACK_REVIEWS
 from app.errors import APIError
 from app.feedback.events import FeedbackReviewed
 from app.feedback.model import FeedbackView
 from app.feedback.review import ReviewChange, ReviewConflict, review
 from app.feedback.store.queue import QueueFilter, neighbours, queue_page, status_counts
 from app.feedback.store.reviews import review_history
+from app.feedback.store.rows import delete_feedback_before
 from tests.support.console import console_app, rate
 from tests.support.harness import Harness, HarnessFactory
 
@@ -155,3 +158,18 @@ async def test_unknown_labels_long_text_and_unknown_ids_are_refused(
         assert caught.value.status_code == status
     assert not any(isinstance(event, FeedbackReviewed) for event in harness.events)
     assert await queue(harness) == [item["id"]]
+
+
+async def test_retention_deletes_a_reviews_history_and_labels_with_its_feedback(
+    harness: Harness,
+) -> None:
+    item = await rate(harness, "down")
+    change = ReviewChange(
+        feedback_id=item["id"], expected_version=0, by="alice", status="reviewed", labels=("tone",)
+    )
+    await act(harness, change)
+    await harness.services.writer.run(
+        lambda tx: delete_feedback_before(tx, before=2**62, limit=100)
+    )
+    for table in (FEEDBACK_REVIEWS, FEEDBACK_REVIEW_LABELS):
+        assert await harness.rows(select(table)) == []
